@@ -1,0 +1,33 @@
+/*
+ * buf: a growable byte buffer.  The struct's owner frees it; growth
+ * aborts on out-of-memory (xalloc discipline), so callers never check.
+ */
+#ifndef WCA_BUF_H
+#define WCA_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+void buf_init(struct buf *b);
+void buf_free(struct buf *b);
+void buf_reserve(struct buf *b, size_t extra);
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Drop the first n bytes (consumed output). */
+void buf_consume(struct buf *b, size_t n);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+#endif
