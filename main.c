@@ -1,0 +1,295 @@
+/*
+ * wca-scheduler: a Kubernetes scheduler extender.
+ *
+ * Start-up, signals and exit codes.  Signals are turned into loop events
+ * through a self-pipe, so reload and shutdown run on the loop between
+ * requests, never inside a handler.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+#include "server.h"
+#include "stats.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_CONFIG  2
+
+static int sig_pipe[2] = { -1, -1 };
+
+struct app {
+	struct loop *loop;
+	struct server *srv;
+	const char *config_path;
+	struct loop_timer drain_timer;
+	int stop;
+	int exit_code;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: wca-scheduler [-c FILE] [--check-config] [--version] [--help]\n"
+"\n"
+"A Kubernetes scheduler extender: kube-scheduler calls POST .../filter,\n"
+".../prioritize and .../preempt; the server answers with the configured\n"
+"algorithm.  It runs in the foreground and logs to stderr.\n"
+"\n"
+"  -c FILE, --config FILE  configuration (INI), default\n"
+"                          " CONFIG_DEFAULT_PATH "\n"
+"  --check-config          validate FILE, print 'ok' or one\n"
+"                          'FILE:LINE: message' per problem; exit 0 or 2\n"
+"  --version               print the version and exit\n"
+"  -h, --help              this text\n"
+"\n"
+"Routes: POST filter, prioritize, preempt (matched on the last path\n"
+"segment); GET /healthz, /readyz, /status, /metrics.\n"
+"Signals: SIGHUP reloads the configuration (a bad file is rejected and\n"
+"the old one keeps serving); SIGTERM or SIGINT stop accepting, finish\n"
+"requests in flight (at most drain_timeout seconds) and exit 0.\n"
+"Exit status: 0 clean shutdown, 1 runtime failure, 2 configuration error.\n");
+}
+
+static void
+on_signal(int signo)
+{
+	unsigned char b = (unsigned char)signo;
+	int saved = errno;
+
+	/* A full pipe already holds a wake-up; dropping this one is fine. */
+	if (write(sig_pipe[1], &b, 1) < 0)
+		(void)0;
+	errno = saved;
+}
+
+static int
+signals_setup(char *err, size_t errlen)
+{
+	struct sigaction sa;
+	int i;
+
+	if (pipe(sig_pipe) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) |
+		    O_NONBLOCK);
+		fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	return 0;
+}
+
+static double
+unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+print_errors(FILE *f, struct config_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		fprintf(f, "%s\n", e->msg[i]);
+	if (e->dropped)
+		fprintf(f, "(%zu more problems not shown)\n", e->dropped);
+}
+
+static void
+reload(struct app *a)
+{
+	struct config_errors errs;
+	struct config *cfg;
+	char err[256];
+	size_t i;
+
+	stats.last_reload_time = unix_now();
+	log_info(LOGGER_SERVER, "reloading configuration path=%s",
+	    a->config_path);
+	cfg = config_load(a->config_path, &errs);
+	if (cfg == NULL) {
+		for (i = 0; i < errs.n; i++)
+			log_error(LOGGER_SERVER, "reload rejected, the old "
+			    "configuration keeps serving: %s", errs.msg[i]);
+		config_errors_free(&errs);
+		stats.reloads_failed++;
+		stats.last_reload_ok = 0;
+		return;
+	}
+	if (server_reload(a->srv, cfg, err, sizeof(err)) < 0) {
+		log_error(LOGGER_SERVER, "reload rejected, the old configuration "
+		    "keeps serving: %s", err);
+		config_free(cfg);
+		stats.reloads_failed++;
+		stats.last_reload_ok = 0;
+		return;
+	}
+	log_set_levels(cfg->levels);
+	stats.reloads_ok++;
+	stats.last_reload_ok = 1;
+	log_info(LOGGER_SERVER, "configuration reloaded path=%s algorithm=%s",
+	    a->config_path, algo_name(cfg->algo));
+}
+
+static void
+on_drain_timeout(struct loop *l, void *arg)
+{
+	struct app *a = arg;
+
+	(void)l;
+	log_warn(LOGGER_SERVER, "drain_timeout reached, closing connections=%zu",
+	    server_connections(a->srv));
+	a->stop = 1;
+}
+
+static void
+start_drain(struct app *a, int signo)
+{
+	if (server_draining(a->srv))
+		return;
+	log_info(LOGGER_SERVER, "shutting down signal=%s connections=%zu",
+	    signo == SIGINT ? "SIGINT" : "SIGTERM", server_connections(a->srv));
+	server_drain(a->srv);
+	loop_timer_after(a->loop, &a->drain_timer,
+	    (uint64_t)(server_config(a->srv)->drain_timeout * 1000.0));
+}
+
+static void
+on_signal_pipe(struct loop *l, int fd, int revents, void *arg)
+{
+	struct app *a = arg;
+	unsigned char sigs[64];
+	ssize_t n, i;
+
+	(void)l;
+	(void)revents;
+	while ((n = read(fd, sigs, sizeof(sigs))) > 0) {
+		for (i = 0; i < n; i++) {
+			if (sigs[i] == SIGHUP)
+				reload(a);
+			else
+				start_drain(a, sigs[i]);
+		}
+	}
+}
+
+static int
+check_config(const char *path)
+{
+	struct config_errors errs;
+	struct config *cfg = config_load(path, &errs);
+
+	if (cfg == NULL) {
+		print_errors(stdout, &errs);
+		config_errors_free(&errs);
+		return EXIT_CONFIG;
+	}
+	config_free(cfg);
+	printf("ok\n");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = CONFIG_DEFAULT_PATH;
+	struct config_errors errs;
+	struct config *cfg;
+	struct app a;
+	char err[256];
+	int i, check = 0;
+
+	for (i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
+		    i + 1 < argc)
+			path = argv[++i];
+		else if (!strncmp(argv[i], "--config=", 9))
+			path = argv[i] + 9;
+		else if (!strcmp(argv[i], "--check-config"))
+			check = 1;
+		else if (!strcmp(argv[i], "--version")) {
+			printf("wca-scheduler %s (%s)\n", WCA_VERSION,
+			    WCA_GIT_REV);
+			return 0;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "wca-scheduler: unknown argument '%s'\n\n",
+			    argv[i]);
+			usage(stderr);
+			return EXIT_CONFIG;
+		}
+	}
+	if (check)
+		return check_config(path);
+
+	stats.start_time = unix_now();
+	stats.last_reload_time = stats.start_time;
+	cfg = config_load(path, &errs);
+	if (cfg == NULL) {
+		print_errors(stderr, &errs);
+		config_errors_free(&errs);
+		return EXIT_CONFIG;
+	}
+	log_set_levels(cfg->levels);
+	stats.last_reload_ok = 1;
+	memset(&a, 0, sizeof(a));
+	a.config_path = path;
+	a.loop = loop_new();
+	if (signals_setup(err, sizeof(err)) < 0) {
+		log_error(LOGGER_SERVER, "cannot start: %s", err);
+		return EXIT_RUNTIME;
+	}
+	loop_add(a.loop, sig_pipe[0], POLLIN, on_signal_pipe, &a);
+	loop_timer_init(&a.drain_timer, on_drain_timeout, &a);
+	log_info(LOGGER_SERVER, "starting version=%s config=%s algorithm=%s "
+	    "score_mode=%s", WCA_VERSION, path, algo_name(cfg->algo),
+	    cfg->score_mode == SCORE_WCA ? "wca" : "clamp");
+	a.srv = server_new(a.loop, cfg, err, sizeof(err));
+	if (a.srv == NULL) {
+		log_error(LOGGER_SERVER, "cannot start: %s", err);
+		config_free(cfg);
+		loop_free(a.loop);
+		return EXIT_RUNTIME;
+	}
+	while (!a.stop) {
+		if (server_draining(a.srv) && server_connections(a.srv) == 0)
+			break;
+		if (loop_run_once(a.loop, -1) < 0) {
+			log_error(LOGGER_SERVER, "poll: %s", strerror(errno));
+			a.exit_code = EXIT_RUNTIME;
+			break;
+		}
+	}
+	log_info(LOGGER_SERVER, "stopped");
+	server_free(a.srv);
+	loop_free(a.loop);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	return a.exit_code;
+}

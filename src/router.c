@@ -1,0 +1,162 @@
+#include "router.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "log.h"
+
+void
+router_error(int status, const char *msg, struct buf *body,
+    struct response *resp)
+{
+	resp->status = status;
+	resp->ctype = "application/json";
+	buf_adds(body, "{\"Error\":");
+	json_write_str(body, msg, strlen(msg));
+	buf_adds(body, "}\n");
+}
+
+static void
+text(int status, const char *msg, struct buf *body, struct response *resp)
+{
+	resp->status = status;
+	resp->ctype = "text/plain; charset=utf-8";
+	buf_adds(body, msg);
+}
+
+static void
+readyz(const struct router_env *env, struct buf *body, struct response *resp)
+{
+	if (env->draining) {
+		text(503, "not ready: shutting down\n", body, resp);
+		return;
+	}
+	text(200, "ok\n", body, resp);
+}
+
+static void
+json_kv_str(struct buf *b, const char *key, const char *v)
+{
+	json_write_str(b, key, strlen(key));
+	buf_addc(b, ':');
+	if (v)
+		json_write_str(b, v, strlen(v));
+	else
+		buf_adds(b, "null");
+}
+
+static void
+status(const struct router_env *env, struct buf *b, struct response *resp)
+{
+	const struct config *c = env->cfg;
+	struct timespec ts;
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	resp->status = 200;
+	resp->ctype = "application/json";
+	buf_addc(b, '{');
+	json_kv_str(b, "version", WCA_VERSION);
+	buf_addc(b, ',');
+	json_kv_str(b, "revision", WCA_GIT_REV);
+	buf_addc(b, ',');
+	json_kv_str(b, "config", c->path);
+	buf_addc(b, ',');
+	json_kv_str(b, "algorithm", algo_name(c->algo));
+	buf_addc(b, ',');
+	json_kv_str(b, "score_mode", c->score_mode == SCORE_WCA ? "wca" :
+	    "clamp");
+	buf_adds(b, ",\"ready\":");
+	buf_adds(b, env->draining ? "false" : "true");
+	buf_adds(b, ",\"draining\":");
+	buf_adds(b, env->draining ? "true" : "false");
+	buf_adds(b, ",\"uptime_seconds\":");
+	json_write_num(b, (double)ts.tv_sec + ts.tv_nsec / 1e9 -
+	    stats.start_time);
+	buf_printf(b, ",\"connections\":%zu", env->connections);
+	buf_adds(b, ",\"listen\":[");
+	for (i = 0; i < c->nlisten; i++) {
+		if (i)
+			buf_addc(b, ',');
+		json_write_str(b, c->listen[i].text, strlen(c->listen[i].text));
+	}
+	buf_adds(b, "],\"namespaces\":[");
+	for (i = 0; i < c->nnamespaces; i++) {
+		if (i)
+			buf_addc(b, ',');
+		json_write_str(b, c->namespaces[i], strlen(c->namespaces[i]));
+	}
+	buf_adds(b, "],\"last_reload\":{\"ok\":");
+	buf_adds(b, stats.last_reload_ok ? "true" : "false");
+	buf_adds(b, ",\"time\":");
+	json_write_num(b, stats.last_reload_time);
+	buf_printf(b, ",\"successes\":%llu,\"failures\":%llu}",
+	    (unsigned long long)stats.reloads_ok,
+	    (unsigned long long)stats.reloads_failed);
+	/* Metrics sources arrive with the scraper; the shape is fixed now. */
+	buf_adds(b, ",\"sources\":[],\"nodes\":0,\"apps\":0}\n");
+}
+
+static int
+is_get(const struct http_request *req)
+{
+	return req->method == HTTP_GET || req->method == HTTP_HEAD;
+}
+
+void
+router_dispatch(const struct router_env *env, const struct http_request *req,
+    const char *reqbody, size_t len, struct ext_scratch *scratch,
+    struct buf *body, struct response *resp)
+{
+	struct http_span seg = http_path_last_segment(req->path);
+	enum route r = route_from_segment(seg.p, seg.n);
+
+	resp->route = r;
+	resp->nodes = -1;
+	resp->allow = NULL;
+	switch (r) {
+	case ROUTE_FILTER:
+	case ROUTE_PRIORITIZE:
+	case ROUTE_PREEMPT:
+		if (req->method != HTTP_POST) {
+			resp->allow = "POST";
+			router_error(405, "method not allowed: use POST", body,
+			    resp);
+			return;
+		}
+		resp->ctype = "application/json";
+		resp->status = ext_handle(r, env->cfg, scratch, reqbody, len,
+		    body, &resp->nodes);
+		return;
+	case ROUTE_OTHER:
+		router_error(404, "not found", body, resp);
+		return;
+	default:
+		break;
+	}
+	if (!is_get(req)) {
+		resp->allow = "GET, HEAD";
+		router_error(405, "method not allowed: use GET", body, resp);
+		return;
+	}
+	switch (r) {
+	case ROUTE_METRICS:
+		resp->status = 200;
+		resp->ctype = "text/plain; version=0.0.4; charset=utf-8";
+		stats_render(body, algo_name(env->cfg->algo));
+		return;
+	case ROUTE_HEALTHZ:
+		text(200, "ok\n", body, resp);
+		return;
+	case ROUTE_READYZ:
+		readyz(env, body, resp);
+		return;
+	case ROUTE_STATUS:
+		status(env, body, resp);
+		return;
+	default:
+		router_error(404, "not found", body, resp);
+		return;
+	}
+}

@@ -1,0 +1,803 @@
+/*
+ * Listeners and connections.
+ *
+ * A connection is a small state machine driven by poll() readiness:
+ *
+ *   IDLE ──first byte──► READ_HEAD ──head──► READ_BODY ──body──► (dispatch)
+ *     ▲                                                             │
+ *     └──────────── answer written (keep-alive) ◄── WRITE ◄─────────┘
+ *
+ * Requests are answered synchronously on the loop as soon as they are
+ * complete, so pipelined requests are answered in order by construction.
+ * While an answer is not fully written no further request is parsed and
+ * nothing more is read: a client that does not read its answers is held
+ * to one answer's worth of memory, then closed by the write timeout.
+ *
+ * Every connection has one timer whose meaning follows the state: idle
+ * (idle_timeout), a request arriving (read_timeout from its first byte),
+ * an answer leaving (read_timeout since the last progress).  conn_close()
+ * is the only exit path and logs why, once.
+ */
+/* accept4(2) */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "extender.h"
+#include "http.h"
+#include "log.h"
+#include "router.h"
+#include "stats.h"
+
+#define READ_CHUNK      (64 * 1024)
+#define ACCEPT_BURST    64
+#define ACCEPT_PAUSE_MS 100
+#define CONTINUE_LINE   "HTTP/1.1 100 Continue\r\n\r\n"
+
+enum conn_state {
+	CONN_IDLE,
+	CONN_READ_HEAD,
+	CONN_READ_BODY,
+	CONN_WRITE
+};
+
+struct listener {
+	int fd;
+	char text[80];
+	struct server *srv;
+	struct loop_timer pause;        /* EMFILE back-off */
+};
+
+struct conn {
+	int c_fd;
+	uint64_t c_id;
+	enum conn_state c_state;
+	struct server *c_srv;
+	struct conn *c_prev, *c_next;
+	char c_peer[64];
+	struct loop_timer c_timer;
+
+	struct buf c_in;                /* received, not yet consumed */
+	size_t c_scan;                  /* head-end search resumes here */
+	size_t c_head_len;
+	struct http_request c_req;
+	struct http_chunked c_chunk;
+	size_t c_raw_off;               /* chunked: first undecoded byte */
+	size_t c_body_len;              /* chunked: payload decoded so far */
+	int c_sent_continue;
+	int c_peer_eof;
+
+	struct buf c_out;               /* answer bytes not yet written */
+	size_t c_out_off;
+	int c_close_after;              /* close once c_out is written */
+
+	struct ext_scratch c_scratch;
+	struct buf c_body;              /* answer body being built */
+};
+
+struct server {
+	struct loop *loop;
+	struct config *cfg;
+	struct listener *ls;
+	size_t nls;
+	struct conn *conns;             /* doubly linked, newest first */
+	size_t nconns;
+	uint64_t next_id;
+	int draining;
+};
+
+static void conn_process(struct conn *c);
+static void conn_on_io(struct loop *l, int fd, int revents, void *arg);
+
+/* ---- connections ---- */
+
+static void
+conn_close(struct conn *c, const char *why)
+{
+	struct server *s = c->c_srv;
+
+	log_debug(LOGGER_HTTP, "connection closed id=%llu peer=%s reason=\"%s\"",
+	    (unsigned long long)c->c_id, c->c_peer, why);
+	loop_timer_cancel(s->loop, &c->c_timer);
+	loop_del(s->loop, c->c_fd);
+	close(c->c_fd);
+	if (c->c_prev)
+		c->c_prev->c_next = c->c_next;
+	else
+		s->conns = c->c_next;
+	if (c->c_next)
+		c->c_next->c_prev = c->c_prev;
+	s->nconns--;
+	stats.open_conns--;
+	buf_free(&c->c_in);
+	buf_free(&c->c_out);
+	buf_free(&c->c_body);
+	ext_scratch_free(&c->c_scratch);
+	free(c);
+}
+
+static uint64_t
+ms(double seconds)
+{
+	return (uint64_t)(seconds * 1000.0 + 0.5);
+}
+
+static void
+conn_on_timer(struct loop *l, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)l;
+	stats.conns_timed_out++;
+	switch (c->c_state) {
+	case CONN_IDLE:
+		conn_close(c, "idle timeout");
+		return;
+	case CONN_WRITE:
+		conn_close(c, "write timeout: client is not reading");
+		return;
+	default:
+		log_info(LOGGER_HTTP, "request timed out id=%llu peer=%s "
+		    "received=%zu", (unsigned long long)c->c_id, c->c_peer,
+		    c->c_in.len);
+		conn_close(c, "read timeout");
+		return;
+	}
+}
+
+static void
+conn_set_state(struct conn *c, enum conn_state st)
+{
+	const struct config *cfg = c->c_srv->cfg;
+	struct loop *l = c->c_srv->loop;
+
+	switch (st) {
+	case CONN_IDLE:
+		loop_timer_after(l, &c->c_timer, ms(cfg->idle_timeout));
+		loop_set_events(l, c->c_fd, POLLIN);
+		break;
+	case CONN_READ_HEAD:
+		/* read_timeout runs from the request's first byte. */
+		if (c->c_state != CONN_READ_HEAD)
+			loop_timer_after(l, &c->c_timer, ms(cfg->read_timeout));
+		loop_set_events(l, c->c_fd, POLLIN);
+		break;
+	case CONN_READ_BODY:
+		if (c->c_state == CONN_IDLE || !loop_timer_pending(&c->c_timer))
+			loop_timer_after(l, &c->c_timer, ms(cfg->read_timeout));
+		loop_set_events(l, c->c_fd, POLLIN);
+		break;
+	case CONN_WRITE:
+		loop_timer_after(l, &c->c_timer, ms(cfg->read_timeout));
+		loop_set_events(l, c->c_fd, POLLOUT);
+		break;
+	}
+	c->c_state = st;
+}
+
+/*
+ * Write what is queued.  Returns 1 when everything went out, 0 when the
+ * socket is full (state WRITE, wait for POLLOUT), -1 after closing.
+ */
+static int
+conn_flush(struct conn *c)
+{
+	while (c->c_out_off < c->c_out.len) {
+		ssize_t n = send(c->c_fd, c->c_out.p + c->c_out_off,
+		    c->c_out.len - c->c_out_off, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				conn_set_state(c, CONN_WRITE);
+				return 0;
+			}
+			conn_close(c, strerror(errno));
+			return -1;
+		}
+		c->c_out_off += (size_t)n;
+		if (c->c_state == CONN_WRITE)
+			loop_timer_after(c->c_srv->loop, &c->c_timer,
+			    ms(c->c_srv->cfg->read_timeout));
+	}
+	c->c_out.len = 0;
+	c->c_out_off = 0;
+	if (c->c_close_after) {
+		/* Half-close first so the client reads the whole answer. */
+		shutdown(c->c_fd, SHUT_WR);
+		conn_close(c, "closed after answer");
+		return -1;
+	}
+	return 1;
+}
+
+static void
+log_access(const struct conn *c, const struct response *resp, size_t in,
+    size_t out, uint64_t us)
+{
+	char path[256];
+	const struct http_request *r = &c->c_req;
+
+	if (!log_on(LOGGER_HTTP, LOG_INFO))
+		return;
+	log_value(path, sizeof(path), r->path.p, r->path.n);
+	if (resp->nodes >= 0)
+		log_emit(LOGGER_HTTP, LOG_INFO, "request method=%.*s path=%s "
+		    "status=%d in=%zu out=%zu nodes=%ld us=%llu peer=%s",
+		    (int)r->method_name.n, r->method_name.p, path, resp->status,
+		    in, out, resp->nodes, (unsigned long long)us, c->c_peer);
+	else
+		log_emit(LOGGER_HTTP, LOG_INFO, "request method=%.*s path=%s "
+		    "status=%d in=%zu out=%zu us=%llu peer=%s",
+		    (int)r->method_name.n, r->method_name.p, path, resp->status,
+		    in, out, (unsigned long long)us, c->c_peer);
+}
+
+/* Queue the head and body of an answer. */
+static void
+conn_queue_answer(struct conn *c, const struct response *resp, int head_only)
+{
+	size_t before = c->c_out.len;
+	int keep = !c->c_close_after;
+
+	http_write_head(&c->c_out, c->c_req.minor, resp->status, resp->ctype,
+	    c->c_body.len, keep);
+	if (resp->allow) {
+		/* Insert before the blank line that ends the head. */
+		c->c_out.len -= 2;
+		buf_printf(&c->c_out, "Allow: %s\r\n\r\n", resp->allow);
+	}
+	if (!head_only)
+		buf_add(&c->c_out, c->c_body.p, c->c_body.len);
+	(void)before;
+}
+
+/*
+ * An error found before a request could be routed (bad head, too large):
+ * answer and close, since the byte stream can no longer be trusted.
+ */
+static void
+conn_fail(struct conn *c, int status, const char *reason, int have_head)
+{
+	struct response resp = { 0, NULL, NULL, ROUTE_OTHER, -1 };
+
+	if (!have_head) {
+		memset(&c->c_req, 0, sizeof(c->c_req));
+		c->c_req.minor = 1;
+		c->c_req.method_name.p = "-";
+		c->c_req.method_name.n = 1;
+		c->c_req.path.p = "-";
+		c->c_req.path.n = 1;
+	}
+	c->c_body.len = 0;
+	router_error(status, reason, &c->c_body, &resp);
+	c->c_close_after = 1;
+	conn_queue_answer(c, &resp, 0);
+	stats_request(ROUTE_OTHER, status, 0, 0, -1);
+	log_access(c, &resp, c->c_in.len, c->c_out.len, 0);
+	log_debug(LOGGER_HTTP, "bad request id=%llu peer=%s status=%d "
+	    "reason=\"%s\"", (unsigned long long)c->c_id, c->c_peer, status,
+	    reason);
+	c->c_in.len = 0;
+}
+
+static void
+conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
+{
+	struct server *s = c->c_srv;
+	struct router_env env = { s->cfg, s->draining, s->nconns };
+	struct response resp = { 0, NULL, NULL, ROUTE_OTHER, -1 };
+	uint64_t t0 = loop_clock_us(), us;
+	size_t out_before = c->c_out.len;
+
+	if (!c->c_req.keep_alive || s->draining)
+		c->c_close_after = 1;
+	c->c_body.len = 0;
+	router_dispatch(&env, &c->c_req, body, len, &c->c_scratch, &c->c_body,
+	    &resp);
+	conn_queue_answer(c, &resp, c->c_req.method == HTTP_HEAD);
+	us = loop_clock_us() - t0;
+	stats_request(resp.route, resp.status, us, len, resp.nodes);
+	log_access(c, &resp, consumed, c->c_out.len - out_before, us);
+	/* The arena and scratch body are released once the answer is queued. */
+	arena_reset(&c->c_scratch.arena);
+	if (c->c_body.cap > 4 * 1024 * 1024)
+		buf_free(&c->c_body);
+	buf_consume(&c->c_in, consumed);
+	c->c_scan = 0;
+	c->c_head_len = 0;
+	c->c_sent_continue = 0;
+}
+
+/* Start on a parsed head: decide how the body is framed. */
+static int
+conn_begin_body(struct conn *c)
+{
+	const struct config *cfg = c->c_srv->cfg;
+
+	if (c->c_req.chunked) {
+		http_chunked_init(&c->c_chunk);
+		c->c_raw_off = c->c_head_len;
+		c->c_body_len = 0;
+	} else if (c->c_req.has_length &&
+	    c->c_req.content_length > cfg->max_body) {
+		conn_fail(c, 413, "request body larger than max_body", 1);
+		return -1;
+	}
+	if (c->c_req.expect_continue && !c->c_sent_continue &&
+	    c->c_in.len == c->c_head_len &&
+	    (c->c_req.chunked || c->c_req.content_length > 0)) {
+		buf_add(&c->c_out, CONTINUE_LINE, sizeof(CONTINUE_LINE) - 1);
+		c->c_sent_continue = 1;
+	}
+	c->c_state = CONN_READ_BODY;
+	return 0;
+}
+
+/*
+ * Returns 1 when the body is complete (*body, *len, *consumed set), 0 when
+ * more bytes are needed, -1 after failing the request.
+ */
+static int
+conn_read_body(struct conn *c, const char **body, size_t *len,
+    size_t *consumed)
+{
+	const struct config *cfg = c->c_srv->cfg;
+	size_t out, used;
+	int r;
+
+	if (!c->c_req.chunked) {
+		uint64_t need = c->c_head_len + c->c_req.content_length;
+
+		if (c->c_in.len < need)
+			return 0;
+		*body = c->c_in.p + c->c_head_len;
+		*len = (size_t)c->c_req.content_length;
+		*consumed = (size_t)need;
+		return 1;
+	}
+	r = http_chunked_feed(&c->c_chunk, c->c_in.p + c->c_raw_off,
+	    c->c_in.len - c->c_raw_off, &out, &used);
+	if (r < 0) {
+		conn_fail(c, 400, "malformed chunked body", 1);
+		return -1;
+	}
+	/* Payload lands at c_raw_off; move it to follow what we have. */
+	memmove(c->c_in.p + c->c_head_len + c->c_body_len,
+	    c->c_in.p + c->c_raw_off, out);
+	c->c_body_len += out;
+	c->c_raw_off += used;
+	if (c->c_chunk.total > cfg->max_body) {
+		conn_fail(c, 413, "request body larger than max_body", 1);
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	*body = c->c_in.p + c->c_head_len;
+	*len = c->c_body_len;
+	*consumed = c->c_raw_off;
+	return 1;
+}
+
+/* Parse and answer every complete request buffered, in order. */
+static void
+conn_process(struct conn *c)
+{
+	const struct config *cfg = c->c_srv->cfg;
+	const char *reason, *body;
+	size_t len, consumed;
+	int status, r;
+	long h;
+
+	for (;;) {
+		if (c->c_out.len > 0 && conn_flush(c) <= 0)
+			return;
+		if (c->c_head_len == 0) {
+			if (c->c_in.len == 0) {
+				if (c->c_peer_eof)
+					conn_close(c, "peer closed");
+				else if (c->c_srv->draining)
+					conn_close(c, "draining");
+				else
+					conn_set_state(c, CONN_IDLE);
+				return;
+			}
+			conn_set_state(c, CONN_READ_HEAD);
+			h = http_parse_head(c->c_in.p, c->c_in.len, &c->c_scan,
+			    cfg->max_header, &c->c_req, &status, &reason);
+			if (h == HTTP_PARSE_ERROR) {
+				conn_fail(c, status, reason, 0);
+				continue;
+			}
+			if (h == HTTP_PARSE_MORE) {
+				if (c->c_peer_eof)
+					conn_close(c, "peer closed mid-request");
+				return;
+			}
+			c->c_head_len = (size_t)h;
+			if (conn_begin_body(c) < 0)
+				continue;
+		}
+		r = conn_read_body(c, &body, &len, &consumed);
+		if (r < 0)
+			continue;
+		if (r == 0) {
+			/* Possibly a 100 Continue to send first. */
+			if (c->c_out.len > 0 && conn_flush(c) <= 0)
+				return;
+			if (c->c_peer_eof)
+				conn_close(c, "peer closed mid-body");
+			else
+				conn_set_state(c, CONN_READ_BODY);
+			return;
+		}
+		conn_dispatch(c, body, len, consumed);
+		if (c->c_close_after)
+			c->c_in.len = 0;
+	}
+}
+
+static size_t
+conn_in_limit(const struct conn *c)
+{
+	const struct config *cfg = c->c_srv->cfg;
+
+	/* A head, a body, and the start of a pipelined next request. */
+	return (size_t)(cfg->max_header + cfg->max_body) + READ_CHUNK;
+}
+
+static void
+conn_read(struct conn *c)
+{
+	size_t limit = conn_in_limit(c);
+	ssize_t n;
+
+	while (c->c_in.len < limit) {
+		size_t want = READ_CHUNK;
+
+		/* Known body length: make room for all of it at once. */
+		if (c->c_state == CONN_READ_BODY && !c->c_req.chunked &&
+		    c->c_head_len + c->c_req.content_length > c->c_in.len)
+			want = (size_t)(c->c_head_len + c->c_req.content_length -
+			    c->c_in.len);
+		if (want < READ_CHUNK)
+			want = READ_CHUNK;
+		if (want > limit - c->c_in.len)
+			want = limit - c->c_in.len;
+		buf_reserve(&c->c_in, want);
+		n = recv(c->c_fd, c->c_in.p + c->c_in.len, want, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			conn_close(c, strerror(errno));
+			return;
+		}
+		if (n == 0) {
+			c->c_peer_eof = 1;
+			break;
+		}
+		c->c_in.len += (size_t)n;
+		if ((size_t)n < want)
+			break;
+	}
+	conn_process(c);
+}
+
+static void
+conn_on_io(struct loop *l, int fd, int revents, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)l;
+	(void)fd;
+	if (revents & POLLOUT) {
+		if (conn_flush(c) < 0)
+			return;
+		conn_process(c);
+		return;
+	}
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		conn_read(c);
+}
+
+/* ---- listeners ---- */
+
+static void listener_on_io(struct loop *l, int fd, int revents, void *arg);
+
+static void
+listener_resume(struct loop *l, void *arg)
+{
+	struct listener *ls = arg;
+
+	loop_set_events(l, ls->fd, POLLIN);
+}
+
+static void
+accept_one(struct server *s, struct listener *ls, int fd,
+    const struct sockaddr_storage *ss)
+{
+	struct conn *c;
+	char host[INET6_ADDRSTRLEN] = "?";
+	int one = 1, port = 0;
+
+	if (s->nconns >= s->cfg->max_connections || s->draining) {
+		stats.conns_rejected++;
+		log_warn(LOGGER_SERVER, "connection refused reason=%s "
+		    "limit=%u", s->draining ? "draining" : "max_connections",
+		    s->cfg->max_connections);
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = xcalloc(1, sizeof(*c));
+	c->c_fd = fd;
+	c->c_id = ++s->next_id;
+	c->c_srv = s;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)ss;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+		snprintf(c->c_peer, sizeof(c->c_peer), "%s:%d", host, port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+		snprintf(c->c_peer, sizeof(c->c_peer), "[%s]:%d", host, port);
+	} else
+		snprintf(c->c_peer, sizeof(c->c_peer), "unknown");
+	buf_init(&c->c_in);
+	buf_init(&c->c_out);
+	buf_init(&c->c_body);
+	ext_scratch_init(&c->c_scratch);
+	loop_timer_init(&c->c_timer, conn_on_timer, c);
+	c->c_next = s->conns;
+	if (s->conns)
+		s->conns->c_prev = c;
+	s->conns = c;
+	s->nconns++;
+	stats.open_conns++;
+	stats.conns_accepted++;
+	loop_add(s->loop, fd, POLLIN, conn_on_io, c);
+	c->c_state = CONN_IDLE;
+	loop_timer_after(s->loop, &c->c_timer, ms(s->cfg->idle_timeout));
+	log_debug(LOGGER_HTTP, "connection accepted id=%llu peer=%s listen=%s",
+	    (unsigned long long)c->c_id, c->c_peer, ls->text);
+}
+
+static void
+listener_on_io(struct loop *l, int fd, int revents, void *arg)
+{
+	struct listener *ls = arg;
+	int i;
+
+	(void)revents;
+	for (i = 0; i < ACCEPT_BURST; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* Level-triggered poll would spin: back off. */
+				log_warn(LOGGER_SERVER, "accept paused addr=%s "
+				    "error=\"%s\"", ls->text, strerror(errno));
+				loop_set_events(l, fd, 0);
+				loop_timer_after(l, &ls->pause, ACCEPT_PAUSE_MS);
+			}
+			return;
+		}
+		accept_one(ls->srv, ls, cfd, &ss);
+	}
+}
+
+static int
+listener_open(const struct listen_addr *la, char *err, size_t errlen)
+{
+	int fd, one = 1;
+
+	fd = socket(la->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket %s: %s", la->text, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* [::]:port serves IPv6 only; list 0.0.0.0:port for IPv4 too. */
+	if (la->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&la->ss, la->sslen) < 0) {
+		snprintf(err, errlen, "bind %s: %s", la->text, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, 1024) < 0) {
+		snprintf(err, errlen, "listen %s: %s", la->text,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+listeners_close(struct server *s, struct listener *ls, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (ls[i].fd < 0)
+			continue;
+		loop_timer_cancel(s->loop, &ls[i].pause);
+		loop_del(s->loop, ls[i].fd);
+		close(ls[i].fd);
+		ls[i].fd = -1;
+	}
+}
+
+/*
+ * Build the listener set for `cfg`, reusing open sockets from the current
+ * set by address.  On failure nothing changes.
+ */
+static int
+listeners_apply(struct server *s, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct listener *next = xcalloc(cfg->nlisten, sizeof(*next));
+	size_t i, j;
+
+	for (i = 0; i < cfg->nlisten; i++) {
+		next[i].fd = -1;
+		snprintf(next[i].text, sizeof(next[i].text), "%s",
+		    cfg->listen[i].text);
+		for (j = 0; j < s->nls; j++) {
+			if (s->ls[j].fd >= 0 &&
+			    strcmp(s->ls[j].text, next[i].text) == 0) {
+				next[i].fd = s->ls[j].fd;
+				break;
+			}
+		}
+		if (next[i].fd >= 0)
+			continue;
+		next[i].fd = listener_open(&cfg->listen[i], err, errlen);
+		if (next[i].fd < 0) {
+			/* Close only what this attempt opened. */
+			for (j = 0; j < i; j++) {
+				size_t k;
+				int reused = 0;
+
+				for (k = 0; k < s->nls; k++)
+					if (s->ls[k].fd == next[j].fd)
+						reused = 1;
+				if (!reused)
+					close(next[j].fd);
+			}
+			free(next);
+			return -1;
+		}
+	}
+	/* Commit: retire listeners that are gone, register the new set. */
+	for (j = 0; j < s->nls; j++) {
+		int kept = 0;
+
+		for (i = 0; i < cfg->nlisten; i++)
+			if (next[i].fd == s->ls[j].fd)
+				kept = 1;
+		loop_timer_cancel(s->loop, &s->ls[j].pause);
+		loop_del(s->loop, s->ls[j].fd);
+		if (!kept) {
+			log_info(LOGGER_SERVER, "stopped listening addr=%s",
+			    s->ls[j].text);
+			close(s->ls[j].fd);
+		}
+	}
+	free(s->ls);
+	s->ls = next;
+	s->nls = cfg->nlisten;
+	for (i = 0; i < s->nls; i++) {
+		s->ls[i].srv = s;
+		loop_timer_init(&s->ls[i].pause, listener_resume, &s->ls[i]);
+		loop_add(s->loop, s->ls[i].fd, POLLIN, listener_on_io,
+		    &s->ls[i]);
+		log_info(LOGGER_SERVER, "listening addr=%s tls=%s",
+		    s->ls[i].text, cfg->tls_cert ? "on" : "off");
+	}
+	return 0;
+}
+
+struct server *
+server_new(struct loop *l, struct config *cfg, char *err, size_t errlen)
+{
+	struct server *s = xcalloc(1, sizeof(*s));
+
+	s->loop = l;
+	if (listeners_apply(s, cfg, err, errlen) < 0) {
+		free(s);
+		return NULL;
+	}
+	s->cfg = cfg;
+	return s;
+}
+
+int
+server_reload(struct server *s, struct config *cfg, char *err,
+    size_t errlen)
+{
+	if (s->draining) {
+		snprintf(err, errlen, "shutting down");
+		return -1;
+	}
+	if (listeners_apply(s, cfg, err, errlen) < 0)
+		return -1;
+	config_free(s->cfg);
+	s->cfg = cfg;
+	return 0;
+}
+
+const struct config *
+server_config(const struct server *s)
+{
+	return s->cfg;
+}
+
+void
+server_drain(struct server *s)
+{
+	struct conn *c, *next;
+
+	if (s->draining)
+		return;
+	s->draining = 1;
+	listeners_close(s, s->ls, s->nls);
+	for (c = s->conns; c; c = next) {
+		next = c->c_next;
+		if (c->c_state == CONN_IDLE && c->c_in.len == 0 &&
+		    c->c_out.len == 0)
+			conn_close(c, "draining");
+	}
+}
+
+int
+server_draining(const struct server *s)
+{
+	return s->draining;
+}
+
+size_t
+server_connections(const struct server *s)
+{
+	return s->nconns;
+}
+
+void
+server_free(struct server *s)
+{
+	if (s == NULL)
+		return;
+	while (s->conns)
+		conn_close(s->conns, "shutdown");
+	listeners_close(s, s->ls, s->nls);
+	free(s->ls);
+	config_free(s->cfg);
+	free(s);
+}
