@@ -1,0 +1,65 @@
+/*
+ * algo: the interface every scheduling algorithm implements, one file
+ * per algorithm under src/algo/.  Algorithms read the request and (later)
+ * the metrics snapshot; they never write shared state.  Everything they
+ * allocate comes from ctx->arena.
+ */
+#ifndef WCA_ALGO_H
+#define WCA_ALGO_H
+
+#include <stddef.h>
+
+#include "arena.h"
+#include "config.h"
+
+struct ext_pod {
+	const char *ns;         /* NUL-terminated, arena or static */
+	const char *name;
+	const char *app;        /* metadata.labels.app, NULL when absent */
+	int tok;                /* the Pod object in the request doc */
+};
+
+struct ext_node {
+	const char *name;       /* NUL-terminated */
+	size_t name_len;
+	int tok;                /* the Node object, or -1 (NodeNames form) */
+};
+
+struct algo_ctx {
+	const struct config *cfg;
+	const struct json_doc *doc;     /* the request, for Node objects */
+	struct arena *arena;
+};
+
+enum verdict {
+	VERDICT_PASS,
+	VERDICT_FAIL,           /* listed in FailedNodes with `reason` */
+	VERDICT_DROP            /* left out silently (the original's Score) */
+};
+
+struct filter_out {
+	enum verdict v;
+	const char *reason;
+};
+
+struct algo {
+	enum algo_id id;
+	/*
+	 * Judge every node: out[i] for nodes[i].  Returns NULL, or a message
+	 * that fails the whole call through ExtenderFilterResult.Error.
+	 */
+	const char *(*filter)(const struct algo_ctx *ctx,
+	    const struct ext_pod *pod, const struct ext_node *nodes, size_t n,
+	    struct filter_out *out);
+	/* Raw priority per node; the extender scales it to a score. */
+	void (*prioritize)(const struct algo_ctx *ctx,
+	    const struct ext_pod *pod, const struct ext_node *nodes, size_t n,
+	    double *priority);
+};
+
+/* NULL when the algorithm is not part of this build. */
+const struct algo *algo_for(enum algo_id id);
+
+extern const struct algo algo_nop;
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * extender: kube-scheduler's extender protocol.  Decodes ExtenderArgs
+ * and ExtenderPreemptionArgs, runs the configured algorithm and writes
+ * the answer in the form that was asked (NodeNames, or Nodes echoed
+ * byte-for-byte from the request).
+ */
+#ifndef WCA_EXTENDER_H
+#define WCA_EXTENDER_H
+
+#include <stddef.h>
+
+#include "algo.h"
+#include "arena.h"
+#include "buf.h"
+#include "config.h"
+#include "json.h"
+#include "stats.h"
+
+struct ext_args {
+	struct ext_pod pod;
+	struct ext_node *nodes;
+	size_t nnodes;
+	int full;               /* Nodes (NodeList) form, else NodeNames */
+	int nodelist_tok;       /* the NodeList, when full */
+};
+
+#define EXT_ERR_LEN 256
+
+/* Per-connection scratch, reused from request to request. */
+struct ext_scratch {
+	struct json_doc doc;
+	struct arena arena;
+};
+
+void ext_scratch_init(struct ext_scratch *s);
+void ext_scratch_free(struct ext_scratch *s);
+
+/* Decode ExtenderArgs from a parsed doc.  0, or -1 with err set. */
+int ext_decode_args(const struct json_doc *d, struct arena *a,
+    struct ext_args *out, char err[EXT_ERR_LEN]);
+
+/*
+ * Answer one extender call (route filter, prioritize or preempt) with
+ * body[0..len).  Writes the JSON answer to `out`, returns the HTTP
+ * status; *nodes is the node count of the request (-1 if not decoded).
+ */
+int ext_handle(enum route r, const struct config *cfg,
+    struct ext_scratch *s, const char *body, size_t len, struct buf *out,
+    long *nodes);
+
+#endif

@@ -1,0 +1,33 @@
+/* NOP: accepts every node, scores every node 0 (wca-original.md 3.1). */
+#include "algo.h"
+
+static const char *
+nop_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
+    const struct ext_node *nodes, size_t n, struct filter_out *out)
+{
+	size_t i;
+
+	(void)ctx;
+	(void)pod;
+	(void)nodes;
+	for (i = 0; i < n; i++) {
+		out[i].v = VERDICT_PASS;
+		out[i].reason = NULL;
+	}
+	return NULL;
+}
+
+static void
+nop_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
+    const struct ext_node *nodes, size_t n, double *priority)
+{
+	size_t i;
+
+	(void)ctx;
+	(void)pod;
+	(void)nodes;
+	for (i = 0; i < n; i++)
+		priority[i] = 0;
+}
+
+const struct algo algo_nop = { ALGO_NOP, nop_filter, nop_prioritize };
