@@ -1,0 +1,56 @@
+#!/bin/sh
+# Run every suite twice: against the normal build and against the
+# AddressSanitizer + UndefinedBehaviorSanitizer build.  Each suite prints
+# TAP lines ("ok N - name" / "not ok N - name" / "ok N - name # SKIP why");
+# this script counts them and prints the one closing line
+#   N passed, N failed, N skipped
+# and exits non-zero when anything failed or a suite crashed.
+set -u
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+LOG=build/test-logs
+mkdir -p "$LOG"
+pass=0 fail=0 skip=0 crashed=""
+
+# ASan: fail on leaks too; UBSan: stop at the first report.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:exitcode=86"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87"
+
+run_suite() {
+	name=$1; shift
+	out="$LOG/$name.log"
+	"$@" >"$out" 2>&1
+	rc=$?
+	p=$(grep -c '^ok [0-9]' "$out" | tr -d ' ')
+	s=$(grep -c '^ok [0-9].*# SKIP' "$out" | tr -d ' ')
+	f=$(grep -c '^not ok [0-9]' "$out" | tr -d ' ')
+	p=$((p - s))
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+	grep -E '^(not ok|#)' "$out" | head -50
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		# Exited badly without a failing test: a crash, a leak report
+		# or a sanitizer finding.  Count it and show the tail.
+		fail=$((fail + 1))
+		crashed="$crashed $name"
+		echo "not ok - $name exited with status $rc"
+		tail -30 "$out"
+	fi
+	printf '%-28s %4d passed %4d failed %4d skipped\n' "$name" "$p" "$f" "$s"
+}
+
+for t in build/test/test_*; do
+	[ -x "$t" ] || continue
+	run_suite "unit/$(basename "$t")" "$t"
+done
+for t in build/san/test/test_*; do
+	[ -x "$t" ] || continue
+	run_suite "unit-san/$(basename "$t")" "$t"
+done
+run_suite e2e "$PYTHON" test/e2e/run.py --bin build/wca-scheduler
+run_suite e2e-san "$PYTHON" test/e2e/run.py --bin build/san/wca-scheduler \
+	--sanitized
+
+[ -n "$crashed" ] && echo "suites that exited badly:$crashed (logs in $LOG)"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
