@@ -28,6 +28,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,12 +229,13 @@ static void
 log_access(const struct conn *c, const struct response *resp, size_t in,
     size_t out, uint64_t us)
 {
-	char path[256];
+	char pathbuf[256];
+	const char *path;
 	const struct http_request *r = &c->c_req;
 
 	if (!log_on(LOGGER_HTTP, LOG_INFO))
 		return;
-	log_value(path, sizeof(path), r->path.p, r->path.n);
+	path = log_value(pathbuf, sizeof(pathbuf), r->path.p, r->path.n);
 	if (resp->nodes >= 0)
 		log_emit(LOGGER_HTTP, LOG_INFO, "request method=%.*s path=%s "
 		    "status=%d in=%zu out=%zu nodes=%ld us=%llu peer=%s",
@@ -250,7 +252,6 @@ log_access(const struct conn *c, const struct response *resp, size_t in,
 static void
 conn_queue_answer(struct conn *c, const struct response *resp, int head_only)
 {
-	size_t before = c->c_out.len;
 	int keep = !c->c_close_after;
 
 	http_write_head(&c->c_out, c->c_req.minor, resp->status, resp->ctype,
@@ -262,7 +263,6 @@ conn_queue_answer(struct conn *c, const struct response *resp, int head_only)
 	}
 	if (!head_only)
 		buf_add(&c->c_out, c->c_body.p, c->c_body.len);
-	(void)before;
 }
 
 /*
@@ -459,6 +459,27 @@ conn_in_limit(const struct conn *c)
 	return (size_t)(cfg->max_header + cfg->max_body) + READ_CHUNK;
 }
 
+/*
+ * Grow the input buffer.  A parsed head's spans point into it, so when the
+ * bytes move the head is parsed again in place: it is small, unchanged, and
+ * growth is geometric, so this is rare and cheap.
+ */
+static void
+conn_reserve_in(struct conn *c, size_t want)
+{
+	uintptr_t before = (uintptr_t)c->c_in.p;
+	size_t scan = 0;
+	const char *reason;
+	int status;
+
+	buf_reserve(&c->c_in, want);
+	if (c->c_head_len == 0 || (uintptr_t)c->c_in.p == before)
+		return;
+	if (http_parse_head(c->c_in.p, c->c_head_len, &scan,
+	    SIZE_MAX, &c->c_req, &status, &reason) != (long)c->c_head_len)
+		abort();  /* the same bytes parsed before */
+}
+
 static void
 conn_read(struct conn *c)
 {
@@ -477,7 +498,7 @@ conn_read(struct conn *c)
 			want = READ_CHUNK;
 		if (want > limit - c->c_in.len)
 			want = limit - c->c_in.len;
-		buf_reserve(&c->c_in, want);
+		conn_reserve_in(c, want);
 		n = recv(c->c_fd, c->c_in.p + c->c_in.len, want, 0);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -17,23 +17,36 @@ pass=0 fail=0 skip=0 crashed=""
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:exitcode=86"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87"
 
+# A suite counts as failed when it exits non-zero without a failing test
+# (a crash, a leak report, a sanitizer finding) or when its TAP plan
+# "1..N" is missing or does not match the tests it reported: a suite that
+# never ran must not look like a suite that passed.
 run_suite() {
 	name=$1; shift
 	out="$LOG/$name.log"
+	mkdir -p "$(dirname "$out")" || exit 2
 	"$@" >"$out" 2>&1
 	rc=$?
-	p=$(grep -c '^ok [0-9]' "$out" | tr -d ' ')
-	s=$(grep -c '^ok [0-9].*# SKIP' "$out" | tr -d ' ')
-	f=$(grep -c '^not ok [0-9]' "$out" | tr -d ' ')
+	p=$(grep -c '^ok [0-9]' "$out")
+	s=$(grep -c '^ok [0-9].*# SKIP' "$out")
+	f=$(grep -c '^not ok [0-9]' "$out")
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$out" | tail -1)
+	ran=$((p + f))
 	p=$((p - s))
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 	grep -E '^(not ok|#)' "$out" | head -50
+	why=""
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		# Exited badly without a failing test: a crash, a leak report
-		# or a sanitizer finding.  Count it and show the tail.
+		why="exited with status $rc"
+	elif [ -z "$plan" ]; then
+		why="printed no TAP plan"
+	elif [ "$plan" -ne "$ran" ]; then
+		why="planned $plan tests but reported $ran"
+	fi
+	if [ -n "$why" ]; then
 		fail=$((fail + 1))
 		crashed="$crashed $name"
-		echo "not ok - $name exited with status $rc"
+		echo "not ok - $name $why"
 		tail -30 "$out"
 	fi
 	printf '%-28s %4d passed %4d failed %4d skipped\n' "$name" "$p" "$f" "$s"
