@@ -20,8 +20,9 @@ struct ext_pod {
 };
 
 struct ext_node {
-	const char *name;       /* NUL-terminated */
+	const char *name;       /* NUL-terminated, decoded */
 	size_t name_len;
+	int name_tok;           /* the request's string token of the name */
 	int tok;                /* the Node object, or -1 (NodeNames form) */
 };
 

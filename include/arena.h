@@ -1,13 +1,16 @@
 /*
  * arena: per-request bump allocation.  Everything a request allocates
  * comes from its connection's arena and is released at once by
- * arena_reset() when the answer is queued; the first chunk is kept, so a
- * steady stream of similar requests allocates nothing.
+ * arena_reset() when the answer is queued; up to ARENA_RETAIN_MAX bytes
+ * stay allocated in one chunk, so a steady stream of similar requests
+ * allocates nothing.
  */
 #ifndef WCA_ARENA_H
 #define WCA_ARENA_H
 
 #include <stddef.h>
+
+#define ARENA_RETAIN_MAX	(8u << 20)
 
 struct arena_chunk;
 

@@ -39,6 +39,7 @@ struct json_tok {
 	uint32_t size;
 	uint32_t next;
 	uint8_t type;
+	uint8_t escaped;       /* a string with backslash escapes */
 };
 
 struct json_doc {
@@ -49,12 +50,17 @@ struct json_doc {
 	uint32_t cap;
 	void *jsmn_toks;       /* owned scratch for jsmn, kept between parses */
 	uint32_t jsmn_cap;
+	uint32_t *esc;         /* owned: starts of strings with escapes */
+	uint32_t nesc;
+	uint32_t esc_cap;
 };
 
 #define JSON_ERR_LEN 160
 
 void json_doc_init(struct json_doc *d);
 void json_doc_free(struct json_doc *d);
+/* Free the token arrays if together they take more than max_bytes. */
+void json_doc_trim(struct json_doc *d, size_t max_bytes);
 
 /*
  * Parse and fully validate `len` bytes (RFC 8259: one value, optional

@@ -57,26 +57,37 @@ arena_strndup(struct arena *a, const char *s, size_t n)
 	return p;
 }
 
+/*
+ * Several chunks are replaced by one that holds them all, so the next
+ * request of the same size allocates nothing; above ARENA_RETAIN_MAX
+ * nothing is kept, so one huge request does not pin its memory.
+ */
 void
 arena_reset(struct arena *a)
 {
 	struct arena_chunk *c = a->head, *next;
+	size_t total = 0;
 
+	a->used = 0;
 	if (c == NULL)
 		return;
-	/* Keep the oldest chunk (the tail); big one-off chunks go. */
-	while (c->next) {
-		next = c->next;
-		free(c);
-		c = next;
-	}
-	if (c->size > 4 * CHUNK_MIN) {
-		free(c);
-		c = NULL;
-	} else
+	if (c->next == NULL && c->size <= ARENA_RETAIN_MAX) {
 		c->off = 0;
-	a->head = c;
-	a->used = 0;
+		return;
+	}
+	for (; c; c = next) {
+		next = c->next;
+		total += c->size;
+		free(c);
+	}
+	a->head = NULL;
+	if (total <= ARENA_RETAIN_MAX) {
+		c = xmalloc(sizeof(*c) + total);
+		c->size = total;
+		c->off = 0;
+		c->next = NULL;
+		a->head = c;
+	}
 }
 
 void

@@ -145,22 +145,26 @@ decode_full_nodes(const struct json_doc *d, int list, struct arena *a,
 		return type_error(d, items, "Nodes.items", "an array", err);
 	out->nodes = arena_alloc(a, d->tok[items].size * sizeof(*out->nodes));
 	for (it = json_first(d, items); it >= 0; it = json_next(d, items, it)) {
-		snprintf(what, sizeof(what), "Nodes.items[%zu]", i);
-		if (d->tok[it].type != JSON_OBJECT)
+		if (d->tok[it].type != JSON_OBJECT) {
+			snprintf(what, sizeof(what), "Nodes.items[%zu]", i);
 			return type_error(d, it, what, "an object", err);
+		}
 		meta = json_get(d, it, "metadata");
 		if (meta < 0 || d->tok[meta].type != JSON_OBJECT) {
-			snprintf(err, EXT_ERR_LEN, "offset %u: %s.metadata: "
-			    "missing or not an object", d->tok[it].start, what);
+			snprintf(err, EXT_ERR_LEN, "offset %u: Nodes.items[%zu]."
+			    "metadata: missing or not an object",
+			    d->tok[it].start, i);
 			return -1;
 		}
 		name = json_get(d, meta, "name");
 		if (name < 0 || d->tok[name].type != JSON_STRING) {
-			snprintf(err, EXT_ERR_LEN, "offset %u: %s.metadata.name: "
-			    "missing or not a string", d->tok[meta].start, what);
+			snprintf(err, EXT_ERR_LEN, "offset %u: Nodes.items[%zu]."
+			    "metadata.name: missing or not a string",
+			    d->tok[meta].start, i);
 			return -1;
 		}
 		out->nodes[i].name = tok_str(d, name, a, &out->nodes[i].name_len);
+		out->nodes[i].name_tok = name;
 		out->nodes[i].tok = it;
 		i++;
 	}
@@ -202,6 +206,7 @@ ext_decode_args(const struct json_doc *d, struct arena *a,
 			return type_error(d, it, what, "a string", err);
 		}
 		out->nodes[i].name = tok_str(d, it, a, &out->nodes[i].name_len);
+		out->nodes[i].name_tok = it;
 		out->nodes[i].tok = -1;
 		i++;
 	}
@@ -217,6 +222,26 @@ write_error_body(struct buf *out, const char *msg)
 	buf_adds(out, "{\"Error\":");
 	json_write_str(out, msg, strlen(msg));
 	buf_adds(out, "}\n");
+}
+
+/*
+ * A node name as JSON.  A name without escapes is copied from the request
+ * as it came (it was validated as JSON there); only escaped names are
+ * written out again.
+ */
+static void
+write_node_name(struct buf *out, const struct json_doc *d,
+    const struct ext_node *n)
+{
+	const struct json_tok *t = &d->tok[n->name_tok];
+
+	if (!t->escaped) {
+		buf_reserve(out, t->end - t->start + 2);
+		buf_addc(out, '"');
+		buf_add(out, d->src + t->start, t->end - t->start);
+		buf_addc(out, '"');
+	} else
+		json_write_str(out, n->name, n->name_len);
 }
 
 static void
@@ -243,8 +268,7 @@ write_accepted(struct buf *out, const struct json_doc *d,
 			if (!first)
 				buf_addc(out, ',');
 			first = 0;
-			json_write_str(out, a->nodes[i].name,
-			    a->nodes[i].name_len);
+			write_node_name(out, d, &a->nodes[i]);
 		}
 		buf_adds(out, "],\"Nodes\":null");
 		return;
@@ -285,7 +309,7 @@ write_filter(struct buf *out, const struct json_doc *d,
 		if (!first)
 			buf_addc(out, ',');
 		first = 0;
-		json_write_str(out, a->nodes[i].name, a->nodes[i].name_len);
+		write_node_name(out, d, &a->nodes[i]);
 		buf_addc(out, ':');
 		json_write_str(out, v[i].reason ? v[i].reason : "",
 		    v[i].reason ? strlen(v[i].reason) : 0);
@@ -339,7 +363,8 @@ cmp_node_name(const void *x, const void *y)
 
 static void
 write_priorities(struct buf *out, const struct config *cfg,
-    const struct ext_args *a, const double *prio, struct arena *ar)
+    const struct json_doc *d, const struct ext_args *a, const double *prio,
+    struct arena *ar)
 {
 	const struct ext_node **order;
 	size_t i;
@@ -358,8 +383,10 @@ write_priorities(struct buf *out, const struct config *cfg,
 		if (i)
 			buf_addc(out, ',');
 		buf_adds(out, "{\"Host\":");
-		json_write_str(out, order[i]->name, order[i]->name_len);
-		buf_printf(out, ",\"Score\":%ld}", score_of(cfg, prio[k]));
+		write_node_name(out, d, order[i]);
+		buf_add(out, ",\"Score\":", 9);
+		buf_add_long(out, score_of(cfg, prio[k]));
+		buf_addc(out, '}');
 	}
 	buf_adds(out, "]\n");
 }
@@ -400,7 +427,7 @@ handle_filter_or_prioritize(enum route r, const struct config *cfg,
 		    (a.nnodes + 1) * sizeof(*prio));
 
 		algo->prioritize(&ctx, &a.pod, a.nodes, a.nnodes, prio);
-		write_priorities(out, cfg, &a, prio, &s->arena);
+		write_priorities(out, cfg, &s->doc, &a, prio, &s->arena);
 	}
 	return 200;
 }

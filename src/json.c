@@ -300,7 +300,8 @@ scan_uescape(const unsigned char *s, size_t p, size_t len, struct perr *pe)
  * Returns the offset of the closing quote.
  */
 static size_t
-scan_str(const unsigned char *s, size_t p, size_t len, struct perr *pe)
+scan_str(const unsigned char *s, size_t p, size_t len, int *esc,
+    struct perr *pe)
 {
 	uint64_t m = 0;
 	size_t k;
@@ -320,6 +321,7 @@ scan_str(const unsigned char *s, size_t p, size_t len, struct perr *pe)
 		if (c == '"')
 			return p;
 		if (c == '\\') {
+			*esc = 1;
 			if (p + 1 >= len)
 				return fail_eof(pe, len);
 			switch (s[p + 1]) {
@@ -422,9 +424,40 @@ struct vres {
  * the root value but white space is an error.  Every error names the
  * first offending byte, or the input length when the input stops early.
  */
-static int
-validate(const unsigned char *s, size_t len, struct vres *vr, char *err)
+/* Grows an array to hold at least `want` elements, doubling. */
+static void
+grow(void **p, uint32_t *cap, uint32_t want, size_t elem)
 {
+	uint64_t nc;
+
+	if (*cap >= want)
+		return;
+	nc = *cap ? *cap : JSON_MIN_CAP;
+	while (nc < want)
+		nc *= 2;
+	if (nc > UINT32_MAX)
+		nc = want;
+	*p = xrealloc(*p, (size_t)nc * elem);
+	*cap = (uint32_t)nc;
+}
+
+/*
+ * Remembers where a string with escapes starts (just past its quote), so
+ * the tokens can say which strings are raw without a second scan.
+ */
+static void
+note_escaped(struct json_doc *d, size_t start)
+{
+	grow((void **)&d->esc, &d->esc_cap, d->nesc + 1, sizeof(*d->esc));
+	d->esc[d->nesc++] = (uint32_t)start;
+}
+
+static int
+validate(struct json_doc *d, const unsigned char *s, size_t len,
+    struct vres *vr, char *err)
+{
+	size_t str;
+	int esc;
 	unsigned char close[JSON_MAX_DEPTH];	/* '}' or ']' per level */
 	struct perr pe;
 	size_t pos, depth = 0;
@@ -441,8 +474,12 @@ value:	/* pos is past white space */
 	ntok++;
 	switch (c) {
 	case '"':
-		if ((pos = scan_str(s, pos + 1, len, &pe)) == SIZE_MAX)
+		str = ++pos;
+		esc = 0;
+		if ((pos = scan_str(s, pos, len, &esc, &pe)) == SIZE_MAX)
 			goto bad;
+		if (esc)
+			note_escaped(d, str);
 		pos++;
 		goto after;
 	case '{':
@@ -490,8 +527,12 @@ key:	/* pos is past white space */
 		goto bad;
 	}
 	ntok++;
-	if ((pos = scan_str(s, pos + 1, len, &pe)) == SIZE_MAX)
+	str = ++pos;
+	esc = 0;
+	if ((pos = scan_str(s, pos, len, &esc, &pe)) == SIZE_MAX)
 		goto bad;
+	if (esc)
+		note_escaped(d, str);
 	pos = skip_ws(s, pos + 1, len);
 	if (pos >= len)
 		goto eof;
@@ -539,23 +580,6 @@ bad:
 	return -1;
 }
 
-/* Grows an array to hold at least `want` elements, doubling. */
-static void
-grow(void **p, uint32_t *cap, uint32_t want, size_t elem)
-{
-	uint64_t nc;
-
-	if (*cap >= want)
-		return;
-	nc = *cap ? *cap : JSON_MIN_CAP;
-	while (nc < want)
-		nc *= 2;
-	if (nc > UINT32_MAX)
-		nc = want;
-	*p = xrealloc(*p, (size_t)nc * elem);
-	*cap = (uint32_t)nc;
-}
-
 static uint8_t
 prim_type(unsigned char c)
 {
@@ -584,7 +608,7 @@ tokenize(struct json_doc *d, uint32_t want, char *err)
 	jsmn_parser jp;
 	jsmntok_t *jt;
 	struct json_tok *o;
-	uint32_t k, sp = 0, start;
+	uint32_t k, sp = 0, start, ei = 0;
 	int r;
 
 	grow(&d->jsmn_toks, &d->jsmn_cap, want, sizeof(jsmntok_t));
@@ -611,6 +635,7 @@ tokenize(struct json_doc *d, uint32_t want, char *err)
 		o->end = (uint32_t)jt[k].end;
 		o->size = 0;
 		o->next = k + 1;
+		o->escaped = 0;
 		switch (jt[k].type) {
 		case JSMN_OBJECT:
 		case JSMN_ARRAY:
@@ -626,6 +651,11 @@ tokenize(struct json_doc *d, uint32_t want, char *err)
 			break;
 		case JSMN_STRING:
 			o->type = JSON_STRING;
+			/* Both passes see strings in document order. */
+			if (ei < d->nesc && d->esc[ei] == start) {
+				o->escaped = 1;
+				ei++;
+			}
 			break;
 		default:
 			o->type = prim_type((unsigned char)d->src[start]);
@@ -648,7 +678,18 @@ json_doc_free(struct json_doc *d)
 {
 	free(d->tok);
 	free(d->jsmn_toks);
+	free(d->esc);
 	json_doc_init(d);
+}
+
+void
+json_doc_trim(struct json_doc *d, size_t max_bytes)
+{
+	size_t bytes = (size_t)d->cap * sizeof(struct json_tok) +
+	    (size_t)d->jsmn_cap * sizeof(jsmntok_t);
+
+	if (bytes > max_bytes)
+		json_doc_free(d);
 }
 
 int
@@ -670,7 +711,8 @@ json_parse(struct json_doc *d, const char *src, size_t len,
 		set_err(err, JSON_MAX_LEN, "input of 2 GiB or more");
 		return -1;
 	}
-	if (validate(s, len, &vr, err) == -1)
+	d->nesc = 0;
+	if (validate(d, s, len, &vr, err) == -1)
 		return -1;
 	grow((void **)&d->tok, &d->cap, vr.ntok, sizeof(struct json_tok));
 	if (s[vr.root_start] == '{' || s[vr.root_start] == '[') {
@@ -680,6 +722,7 @@ json_parse(struct json_doc *d, const char *src, size_t len,
 		o = &d->tok[0];
 		o->size = 0;
 		o->next = 1;
+		o->escaped = d->nesc > 0;
 		if (s[vr.root_start] == '"') {
 			o->type = JSON_STRING;
 			o->start = (uint32_t)vr.root_start + 1;
@@ -800,9 +843,9 @@ key_rune(const unsigned char *s, size_t n, size_t *pp)
 }
 
 static int
-span_has_escape(const struct json_doc *d, const struct json_tok *t)
+span_has_escape(const struct json_tok *t)
 {
-	return memchr(d->src + t->start, '\\', t->end - t->start) != NULL;
+	return t->escaped;
 }
 
 int
@@ -817,7 +860,7 @@ json_str_eq(const struct json_doc *d, int i, const char *str, size_t n)
 		return 0;
 	t = &d->tok[i];
 	s = (const unsigned char *)d->src;
-	if (!span_has_escape(d, t))
+	if (!span_has_escape(t))
 		return t->end - t->start == n && memcmp(s + t->start, k, n) == 0;
 	for (p = t->start, e = t->end; p < e; ) {
 		if (s[p] != '\\') {
@@ -838,7 +881,7 @@ json_str_eq(const struct json_doc *d, int i, const char *str, size_t n)
 int
 json_str_is_raw(const struct json_doc *d, int i)
 {
-	return is_type(d, i, JSON_STRING) && !span_has_escape(d, &d->tok[i]);
+	return is_type(d, i, JSON_STRING) && !span_has_escape(&d->tok[i]);
 }
 
 /* Go's folding restricted to what can equal ASCII: a-z, KELVIN SIGN, LONG S. */
@@ -986,7 +1029,7 @@ json_write_str(struct buf *b, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0, k;
+	size_t i = 0, run = 0, k = 0;
 	unsigned char c;
 	char esc[7];
 	int trunc;
