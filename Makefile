@@ -5,7 +5,7 @@
 # `make test` runs the whole suite under as well.
 
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-GIT_REV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+GIT_REV   := $(shell git describe --always --dirty --abbrev=7 2>/dev/null || echo unknown)
 
 CC        ?= cc
 PREFIX    ?= /usr/local
@@ -14,27 +14,38 @@ PYTHON    ?= python3
 
 WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wpointer-arith -Wformat=2
-CPPFLAGS  += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-             -DWCA_VERSION='"$(VERSION)"' -DWCA_GIT_REV='"$(GIT_REV)"'
+CPPFLAGS  += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -fno-strict-aliasing
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 LDLIBS    += $(INIH_LIBS) -lm
 
+# The release binary: fully static against musl, with Debian's libinih.a
+# (spec: ../shared/spec/c-stack.md).  musl-gcc must not see glibc's
+# headers, so the two third-party headers are reached through links.
+MUSL_CC   ?= musl-gcc
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+STATIC_CFLAGS := -Os -std=c11 $(WARN) -ffunction-sections -fdata-sections
+STATIC_LIBS := /usr/lib/$(MULTIARCH)/libinih.a -lm
+
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 
-SRCS      := $(wildcard src/*.c src/algo/*.c)
-OBJS      := $(SRCS:%.c=build/obj/%.o)
-SAN_OBJS  := $(SRCS:%.c=build/san/%.o)
+# build/gen/version.c is rewritten only when the version or revision
+# changes, so a commit relinks the binary without recompiling everything.
+SRCS      := $(wildcard src/*.c src/algo/*.c) build/gen/version.c
+OBJS      := $(subst build/obj/build/,build/obj/,$(SRCS:%.c=build/obj/%.o))
+SAN_OBJS  := $(subst build/san/build/,build/san/,$(SRCS:%.c=build/san/%.o))
 TEST_SRCS := $(wildcard test/unit/test_*.c)
 TESTS     := $(TEST_SRCS:test/unit/%.c=build/test/%)
 SAN_TESTS := $(TEST_SRCS:test/unit/%.c=build/san/test/%)
+STATIC_OBJS := $(subst build/static/build/,build/static/,$(SRCS:%.c=build/static/%.o))
 BIN       := build/wca-scheduler
+STATIC_BIN := build/static/wca-scheduler
 SAN_BIN   := build/san/wca-scheduler
 CONF      := conf/wca-scheduler.ini
 
-.PHONY: all run test unit e2e bench clean install deps check-deps
+.PHONY: all static run test unit e2e bench clean install deps check-deps FORCE
 all: check-deps $(BIN)
 
 # Point at the install line instead of a wall of missing-header errors.
@@ -45,8 +56,40 @@ check-deps:
 $(BIN): build/obj/main.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+static: $(STATIC_BIN)
+
+$(STATIC_BIN): build/static/main.o $(STATIC_OBJS)
+	$(MUSL_CC) -static -s -Wl,--gc-sections -o $@ $^ $(STATIC_LIBS)
+
+build/static/inc/.stamp:
+	@mkdir -p $(dir $@)
+	ln -sf /usr/include/ini.h /usr/include/jsmn.h $(dir $@)
+	@touch $@
+
+build/static/gen/%.o: build/gen/%.c build/static/inc/.stamp
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) -Iinclude -Ibuild/static/inc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(STATIC_CFLAGS) -c -o $@ $<
+
+build/static/%.o: %.c build/static/inc/.stamp
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) -Iinclude -Ibuild/static/inc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(STATIC_CFLAGS) -MMD -MP -c -o $@ $<
+
 $(SAN_BIN): build/san/main.o $(SAN_OBJS)
 	$(CC) $(CPPFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#include "version.h"\nconst char wca_version[] = "%s";\nconst char wca_revision[] = "%s";\n' \
+	  '$(VERSION)' '$(GIT_REV)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+build/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/san/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(SAN_FLAGS) -c -o $@ $<
 
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,23 +114,30 @@ run: deps all
 deps:
 	@vendor/deps.sh
 
-# The whole suite twice: the normal build, then ASan + UBSan.
-test: deps check-deps $(BIN) $(TESTS) $(SAN_BIN) $(SAN_TESTS)
+# The whole suite twice, on the normal build and under ASan + UBSan, and
+# the end-to-end tests once more on the static release binary.
+test: deps check-deps $(BIN) $(TESTS) $(SAN_BIN) $(SAN_TESTS) $(STATIC_BIN)
 	@test/run.sh
 
 unit: $(TESTS)
 	@for t in $(TESTS); do $$t || exit 1; done
 
-bench: deps $(BIN)
-	@bench/run.sh
+# Load tests the release binary; decode_bench links the dev objects.
+bench: deps $(STATIC_BIN) build/bench/decode_bench
+	@WCA_BIN=$(STATIC_BIN) bench/run.sh
 
-install: $(BIN)
+build/bench/%: bench/%.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
+
+install: $(STATIC_BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/wca-scheduler
-	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/wca-scheduler
+	install -m 0755 $(STATIC_BIN) $(DESTDIR)$(PREFIX)/bin/wca-scheduler
 	test -e $(DESTDIR)/etc/wca-scheduler/wca-scheduler.ini || \
 	  install -m 0644 $(CONF) $(DESTDIR)/etc/wca-scheduler/wca-scheduler.ini
 
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) build/obj/main.d build/san/main.d
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(STATIC_OBJS:.o=.d) build/obj/main.d \
+  build/san/main.d build/static/main.d

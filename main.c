@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "server.h"
 #include "stats.h"
+#include "version.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_CONFIG  2
@@ -232,8 +233,8 @@ main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--check-config"))
 			check = 1;
 		else if (!strcmp(argv[i], "--version")) {
-			printf("wca-scheduler %s (%s)\n", WCA_VERSION,
-			    WCA_GIT_REV);
+			printf("wca-scheduler %s (%s)\n", wca_version,
+			    wca_revision);
 			return 0;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
@@ -268,7 +269,7 @@ main(int argc, char **argv)
 	loop_add(a.loop, sig_pipe[0], POLLIN, on_signal_pipe, &a);
 	loop_timer_init(&a.drain_timer, on_drain_timeout, &a);
 	log_info(LOGGER_SERVER, "starting version=%s config=%s algorithm=%s "
-	    "score_mode=%s", WCA_VERSION, path, algo_name(cfg->algo),
+	    "score_mode=%s", wca_version, path, algo_name(cfg->algo),
 	    cfg->score_mode == SCORE_WCA ? "wca" : "clamp");
 	a.srv = server_new(a.loop, cfg, err, sizeof(err));
 	if (a.srv == NULL) {

@@ -19,6 +19,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 BIN=${WCA_BIN:-build/wca-scheduler}
+DECODE_BENCH=${DECODE_BENCH:-build/bench/decode_bench}
 SECS=${BENCH_SECONDS:-3}
 NODE_COUNTS=${BENCH_NODES:-"10 100 500 781 5000"}
 VERBS=${BENCH_VERBS:-"filter prioritize"}
@@ -244,6 +245,20 @@ run_wrk() { # verb form n conns -> RESULT fields on stdout, or "FAILED ..."
 	fi
 }
 
+# server_time VERB -> "sum count" of the server's own duration histogram
+server_time() {
+	curl -s -m 5 "$BASE_URL/metrics" 2>/dev/null | awk -v v="$1" '
+		index($0, "wca_scheduler_request_duration_seconds_sum{verb=\"" v "\"}") == 1 { s = $2 }
+		index($0, "wca_scheduler_request_duration_seconds_count{verb=\"" v "\"}") == 1 { c = $2 }
+		END { printf "%s %s\n", s + 0, c + 0 }'
+}
+
+# mean_us "sum0 count0" "sum1 count1" -> mean microseconds between the two
+mean_us() {
+	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+		n = y[2] - x[2]; if (n <= 0) print "-"; else printf "%.0f", (y[1] - x[1]) * 1e6 / n }'
+}
+
 # get KEY "k=v k=v ..." -> v
 get() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p" | head -n 1; }
 
@@ -267,9 +282,14 @@ for verb in $VERBS; do
 			cells=()
 			errs=0
 			rps1=
+			srv_us=-
 			for c in "${CONNS[@]}"; do
 				log "$verb $form $n nodes (${kb} KB), $c conn: ${SECS} s"
+				t0=$( ((HAVE_CURL)) && server_time "$verb" || true)
 				r=$(run_wrk "$verb" "$form" "$n" "$c")
+				if [[ $c == "${CONNS[0]}" ]]; then
+					srv_us=$( ((HAVE_CURL)) && mean_us "$t0" "$(server_time "$verb")" || echo -)
+				fi
 				if [[ $r == FAILED* ]]; then
 					printf -- '- %s %s %s, %s conn: wrk %s\n' "$verb" "$form" "$n" "$c" "$r" >>"$NOTES"
 					cells+=("-" "-" "-")
@@ -292,8 +312,8 @@ for verb in $VERBS; do
 				fi
 			done
 			while ((${#cells[@]} < 6)); do cells+=("-"); done
-			printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-				"$verb" "$form" "$n" "$kb" "${cells[@]}" "$errs" >>"$ROWS"
+			printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+				"$verb" "$form" "$n" "$kb" "$srv_us" "${cells[@]}" "$errs" >>"$ROWS"
 			if [[ $form == nodes && -n $rps1 ]]; then
 				awk -v v="$verb" -v n="$n" -v b="$bytes" -v r="$rps1" \
 					'BEGIN { printf "%s %s %.1f\n", v, n, b * r / 1e6 }' >>"$THRU"
@@ -328,8 +348,7 @@ else
 	stripped="n/a (strip failed or missing)"
 fi
 version=$(timeout 2 "$BIN" --version 2>/dev/null </dev/null | head -n 1 || true)
-rev=$(git rev-parse --short HEAD 2>/dev/null || echo "no commit")
-[[ -z $(git status --porcelain 2>/dev/null | head -n 1) ]] || rev="$rev (dirty tree)"
+rev=$(git describe --always --dirty --abbrev=7 2>/dev/null || echo "no commit")
 
 kb_to_mib() { awk -v k="$1" 'BEGIN { if (k == "") print "n/a"; else printf "%.1f MiB (%d kB)", k / 1024, k }'; }
 
@@ -344,9 +363,12 @@ REPORT=$TMP/report.md
 	printf '# wca-scheduler benchmark\n\n'
 	printf 'NOP algorithm, plain HTTP on loopback, one keep-alive connection per wrk connection, '
 	printf '%s s per cell, wrk 1 thread. Latencies in µs; body KB = 1000 bytes.\n\n' "$SECS"
-	printf '| verb | form | nodes | body KB | req/s (%s conn) | p50 µs | p99 µs | req/s (%s conn) | p50 µs | p99 µs | errors |\n' \
+	printf '"server µs" is the mean time the server spent on one request (its own\n'
+	printf 'duration histogram, from parsed head to queued answer) during the %s-conn run;\n' "${CONNS[0]}"
+	printf 'the rest of the latency is loopback TCP, the kernel and wrk.\n\n'
+	printf '| verb | form | nodes | body KB | server µs | req/s (%s conn) | p50 µs | p99 µs | req/s (%s conn) | p50 µs | p99 µs | errors |\n' \
 		"${CONNS[0]}" "${CONNS[1]}"
-	printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+	printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 	cat "$ROWS"
 	printf '\n'
 	printf -- '- machine: %s, %s cores online (%s in /proc/cpuinfo), %s, %s\n' \
@@ -358,9 +380,18 @@ REPORT=$TMP/report.md
 	printf -- '- binary size: %s bytes, stripped %s\n' "$bin_size" "$stripped"
 	for verb in $VERBS; do
 		t=$(thru_line "$verb")
-		[[ -n $t ]] && printf -- '- decode throughput, %s, full Nodes, %s conn (body bytes × req/s, MB = 10^6 B): %s\n' \
+		[[ -n $t ]] && printf -- '- end-to-end body rate, %s, full Nodes, %s conn (body bytes × req/s, MB = 10^6 B): %s\n' \
 			"$verb" "${CONNS[0]}" "$t"
 	done
+	if [[ -x $DECODE_BENCH ]]; then
+		printf '\nIn-process decode (build/bench/decode_bench: json_parse alone, then the whole\n'
+		printf 'filter and prioritize handlers on warm buffers, best of repeated runs; MB = 10^6 B):\n\n'
+		decode_files=()
+		for n in $NODE_COUNTS; do
+			for form in $FORMS; do decode_files+=("$(body_file "$form" "$n")"); done
+		done
+		${PIN_SERVER[@]+"${PIN_SERVER[@]}"} "$DECODE_BENCH" "${decode_files[@]}" || true
+	fi
 	if [[ -s $NOTES ]]; then
 		printf '\nNotes:\n\n'
 		cat "$NOTES"

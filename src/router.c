@@ -5,6 +5,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "version.h"
 
 void
 router_error(int status, const char *msg, struct buf *body,
@@ -57,9 +58,9 @@ status(const struct router_env *env, struct buf *b, struct response *resp)
 	resp->status = 200;
 	resp->ctype = "application/json";
 	buf_addc(b, '{');
-	json_kv_str(b, "version", WCA_VERSION);
+	json_kv_str(b, "version", wca_version);
 	buf_addc(b, ',');
-	json_kv_str(b, "revision", WCA_GIT_REV);
+	json_kv_str(b, "revision", wca_revision);
 	buf_addc(b, ',');
 	json_kv_str(b, "config", c->path);
 	buf_addc(b, ',');

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "version.h"
 
 struct stats stats;
 
@@ -208,5 +209,5 @@ stats_render(struct buf *o, const char *algorithm)
 	header(o, "wca_scheduler_build_info", "gauge",
 	    "Always 1; the labels describe the build and the algorithm.");
 	buf_printf(o, "wca_scheduler_build_info{version=\"%s\",revision=\"%s\","
-	    "algorithm=\"%s\"} 1\n", WCA_VERSION, WCA_GIT_REV, algorithm);
+	    "algorithm=\"%s\"} 1\n", wca_version, wca_revision, algorithm);
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Run every suite twice: against the normal build and against the
-# AddressSanitizer + UndefinedBehaviorSanitizer build.  Each suite prints
+# Run every suite against the normal build and against the AddressSanitizer
+# + UndefinedBehaviorSanitizer build, and the end-to-end suite once more
+# against the static musl release binary.  Each suite prints
 # TAP lines ("ok N - name" / "not ok N - name" / "ok N - name # SKIP why");
 # this script counts them and prints the one closing line
 #   N passed, N failed, N skipped
@@ -63,6 +64,8 @@ done
 run_suite e2e "$PYTHON" test/e2e/run.py --bin build/wca-scheduler
 run_suite e2e-san "$PYTHON" test/e2e/run.py --bin build/san/wca-scheduler \
 	--sanitized
+# The release binary (static, musl) must behave the same.
+run_suite e2e-static "$PYTHON" test/e2e/run.py --bin build/static/wca-scheduler
 
 [ -n "$crashed" ] && echo "suites that exited badly:$crashed (logs in $LOG)"
 echo "$pass passed, $fail failed, $skip skipped"
