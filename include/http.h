@@ -94,6 +94,33 @@ const struct http_header *http_header_get(const struct http_request *req,
 struct http_span http_path_last_segment(struct http_span path);
 
 /*
+ * A response head, for the scraper's client side.  Framing: chunked when
+ * Transfer-Encoding is exactly "chunked", else Content-Length when
+ * present, else the body runs until the server closes.
+ */
+struct http_response {
+	int minor;
+	int status;
+	struct http_span reason;
+	struct http_header headers[HTTP_MAX_HEADERS];
+	size_t nheaders;
+	int has_length;
+	uint64_t content_length;
+	int chunked;
+	struct http_span content_encoding;  /* empty when absent */
+};
+
+/*
+ * Parse a response head at the start of buf[0..len), like
+ * http_parse_head().  Returns the head length, HTTP_PARSE_MORE, or
+ * HTTP_PARSE_ERROR with *why set (a static string).
+ */
+long http_parse_response_head(char *buf, size_t len, size_t *scan_from,
+    size_t max_head, struct http_response *r, const char **why);
+const struct http_header *http_response_header(const struct http_response *r,
+    const char *name);
+
+/*
  * Incremental chunked-body decoder.  Feed it raw bytes as they arrive;
  * it rewrites them in place to the payload.
  */

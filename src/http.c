@@ -1,5 +1,6 @@
 #include "http.h"
 
+
 #include <string.h>
 
 /*
@@ -408,9 +409,10 @@ derive_fields(struct http_request *req, int *status, const char **reason)
 	return 0;
 }
 
+/* Header fields of a request or response head, into hs[0..*nh). */
 static long
-parse_fields(char *buf, size_t pos, size_t end, struct http_request *req,
-    int *status, const char **reason)
+parse_fields(char *buf, size_t pos, size_t end, struct http_header *hs,
+    size_t *nh, int *status, const char **reason)
 {
 	struct http_header *h;
 	size_t le, next, prev_le = pos, n0, i;
@@ -425,7 +427,7 @@ parse_fields(char *buf, size_t pos, size_t end, struct http_request *req,
 				break;
 
 		if (is_ows(buf[pos])) {
-			if (req->nheaders == 0)
+			if (*nh == 0)
 				return fail(status, reason, 400,
 				    "obs-fold before any header field");
 			if (i < le)
@@ -437,7 +439,7 @@ parse_fields(char *buf, size_t pos, size_t end, struct http_request *req,
 			 * recipient to replace obs-fold with SP).
 			 */
 			memset(buf + prev_le, ' ', pos - prev_le);
-			h = &req->headers[req->nheaders - 1];
+			h = &hs[*nh - 1];
 			h->value.n = (size_t)(buf + le - h->value.p);
 			prev_le = le;
 			continue;
@@ -461,17 +463,17 @@ parse_fields(char *buf, size_t pos, size_t end, struct http_request *req,
 		if (i < le)
 			return fail(status, reason, 400,
 			    "invalid byte in header value");
-		if (req->nheaders == HTTP_MAX_HEADERS)
+		if (*nh == HTTP_MAX_HEADERS)
 			return fail(status, reason, 431, "too many header fields");
-		h = &req->headers[req->nheaders++];
+		h = &hs[(*nh)++];
 		h->name = span_make(buf + n0, pos - n0);
 		/* Trimmed below, once folds may have extended it. */
 		h->value = span_make(buf + pos + 1, le - pos - 1);
 		prev_le = le;
 	}
 
-	for (i = 0; i < req->nheaders; i++) {
-		h = &req->headers[i];
+	for (i = 0; i < *nh; i++) {
+		h = &hs[i];
 		h->value = span_trim(h->value.p, h->value.p + h->value.n);
 	}
 	return 0;
@@ -567,7 +569,8 @@ http_parse_head(char *buf, size_t len, size_t *scan_from, size_t max_head,
 		return fail(status, reason, 400, "bare CR in head");
 	if ((r = parse_request_line(buf, start, le, req, status, reason)) != 0)
 		return r;
-	if ((r = parse_fields(buf, next, end, req, status, reason)) != 0)
+	if ((r = parse_fields(buf, next, end, req->headers, &req->nheaders,
+	    status, reason)) != 0)
 		return r;
 	if ((r = derive_fields(req, status, reason)) != 0)
 		return r;
@@ -583,6 +586,106 @@ http_header_get(const struct http_request *req, const char *name)
 		if (span_ieq(req->headers[i].name.p, req->headers[i].name.n,
 		    name))
 			return &req->headers[i];
+	return NULL;
+}
+
+static long
+parse_status_line(const char *buf, size_t le, struct http_response *r,
+    const char **why)
+{
+	size_t p = 9;
+
+	/* "HTTP/1.x 200 OK": a missing reason phrase is tolerated. */
+	if (le < 12 || memcmp(buf, "HTTP/1.", 7) != 0 ||
+	    (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' ||
+	    !is_digit((unsigned char)buf[9]) ||
+	    !is_digit((unsigned char)buf[10]) ||
+	    !is_digit((unsigned char)buf[11]) ||
+	    (le > 12 && buf[12] != ' ')) {
+		*why = "malformed status line";
+		return -1;
+	}
+	r->minor = buf[7] - '0';
+	r->status = (buf[p] - '0') * 100 + (buf[p + 1] - '0') * 10 +
+	    (buf[p + 2] - '0');
+	r->reason = le > 13 ? span_make(buf + 13, le - 13) : span_make(buf, 0);
+	return 0;
+}
+
+long
+http_parse_response_head(char *buf, size_t len, size_t *scan_from,
+    size_t max_head, struct http_response *r, const char **why)
+{
+	const struct http_header *h;
+	struct http_span rest, e;
+	size_t le, next, end, i, codings = 0;
+	int status, bad_coding = 0;
+	long n;
+
+	n = find_head_end(buf, len, 0, scan_from, max_head);
+	if (n == -1) {
+		*why = "bare CR in response head";
+		return HTTP_PARSE_ERROR;
+	}
+	if (n == 0) {
+		if (len >= max_head) {
+			*why = "response head too large";
+			return HTTP_PARSE_ERROR;
+		}
+		return HTTP_PARSE_MORE;
+	}
+	end = (size_t)n;
+	memset(r, 0, sizeof(*r));
+	r->content_encoding = span_make(buf, 0);
+	*why = NULL;
+	if (line_split(buf, 0, end, &le, &next) == -1 ||
+	    parse_status_line(buf, le, r, why) == -1) {
+		if (*why == NULL)
+			*why = "bare CR in response head";
+		return HTTP_PARSE_ERROR;
+	}
+	if (parse_fields(buf, next, end, r->headers, &r->nheaders, &status,
+	    why) != 0)
+		return HTTP_PARSE_ERROR;
+	for (i = 0; i < r->nheaders; i++) {
+		h = &r->headers[i];
+		if (span_ieq(h->name.p, h->name.n, "content-length")) {
+			if (parse_content_length(h->value, &r->has_length,
+			    &r->content_length) == -1) {
+				*why = "invalid Content-Length";
+				return HTTP_PARSE_ERROR;
+			}
+		} else if (span_ieq(h->name.p, h->name.n,
+		    "transfer-encoding")) {
+			rest = h->value;
+			while (list_next(&rest, &e)) {
+				codings++;
+				if (!span_ieq(e.p, e.n, "chunked"))
+					bad_coding = 1;
+			}
+		} else if (span_ieq(h->name.p, h->name.n,
+		    "content-encoding"))
+			r->content_encoding = h->value;
+	}
+	if (codings > 0) {
+		if (bad_coding || codings != 1) {
+			*why = "unsupported transfer coding";
+			return HTTP_PARSE_ERROR;
+		}
+		r->chunked = 1;
+		r->has_length = 0;  /* RFC 9112 6.3: chunked wins */
+	}
+	return (long)end;
+}
+
+const struct http_header *
+http_response_header(const struct http_response *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (span_ieq(r->headers[i].name.p, r->headers[i].name.n, name))
+			return &r->headers[i];
 	return NULL;
 }
 

@@ -1892,6 +1892,124 @@ test_status_text(void)
 	T_EQ_STR(http_status_text(999), "Unknown");
 }
 
+/* ---- response heads (the scraper's side) ---- */
+
+static long
+parse_resp(const char *text, struct http_response *r, const char **why)
+{
+	static char buf[4096];
+	size_t scan = 0, n = strlen(text);
+
+	memcpy(buf, text, n);
+	return http_parse_response_head(buf, n, &scan, sizeof(buf), r, why);
+}
+
+static void
+test_response_framing(void)
+{
+	struct http_response r;
+	const char *why = NULL;
+	const char *t1 = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 12\r\n\r\nbody";
+
+	T_EQ_INT(parse_resp(t1, &r, &why), (long)strlen(t1) - 4);
+	T_EQ_INT(r.status, 200);
+	T_EQ_INT(r.minor, 1);
+	T_EQ_MEM(r.reason.p, r.reason.n, "OK", 2);
+	T_EQ_INT(r.has_length, 1);
+	T_EQ_INT(r.content_length, 12);
+	T_EQ_INT(r.chunked, 0);
+	T_CHECK(http_response_header(&r, "content-type") != NULL);
+
+	T_CHECK(parse_resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	    "Content-Length: 5\r\n\r\n", &r, &why) > 0);
+	T_EQ_INT(r.chunked, 1);
+	T_EQ_INT(r.has_length, 0);
+
+	/* Neither: the body runs until close. */
+	T_CHECK(parse_resp("HTTP/1.0 200 OK\n\n", &r, &why) > 0);
+	T_EQ_INT(r.minor, 0);
+	T_EQ_INT(r.chunked, 0);
+	T_EQ_INT(r.has_length, 0);
+
+	/* No reason phrase at all is tolerated. */
+	T_CHECK(parse_resp("HTTP/1.1 204\r\n\r\n", &r, &why) > 0);
+	T_EQ_INT(r.status, 204);
+	T_EQ_INT(r.reason.n, 0);
+
+	T_CHECK(parse_resp("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+	    "\r\n", &r, &why) > 0);
+	T_EQ_MEM(r.content_encoding.p, r.content_encoding.n, "gzip", 4);
+}
+
+static void
+test_response_errors(void)
+{
+	struct http_response r;
+	const char *why;
+	static const char *const bad[] = {
+		"HTTP/2 200 OK\r\n\r\n",
+		"HTTP/1.1 20 OK\r\n\r\n",
+		"HTTP/1.1 200OK\r\n\r\n",
+		"ICY 200 OK\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2"
+		    "\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
+		"HTTP/1.1 200 OK\r\r\n\r\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		if (parse_resp(bad[i], &r, &why) != HTTP_PARSE_ERROR) {
+			T_CHECK(!"accepted a bad response head");
+			printf("#   head: %s\n", bad[i]);
+		}
+		T_CHECK(why != NULL);
+	}
+}
+
+static void
+test_response_every_split(void)
+{
+	const char *t = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+	    "X-A: b\r\n\r\nabc";
+	size_t n = strlen(t), head = n - 3, k;
+	char buf[256];
+
+	memcpy(buf, t, n);
+	for (k = 0; k <= n; k++) {
+		struct http_response r;
+		const char *why;
+		size_t scan = 0;
+		long a = http_parse_response_head(buf, k, &scan, sizeof(buf),
+		    &r, &why);
+		long b = http_parse_response_head(buf, n, &scan, sizeof(buf),
+		    &r, &why);
+
+		T_EQ_INT(a, k < head ? HTTP_PARSE_MORE : (long)head);
+		T_EQ_INT(b, (long)head);
+		T_EQ_INT(r.content_length, 3);
+	}
+}
+
+static void
+test_response_too_large(void)
+{
+	char buf[600];
+	struct http_response r;
+	const char *why = NULL;
+	size_t scan = 0;
+
+	memset(buf, 'a', sizeof(buf));
+	memcpy(buf, "HTTP/1.1 200 OK\r\nX: ", 21);
+	T_EQ_INT(http_parse_response_head(buf, sizeof(buf), &scan, 512, &r,
+	    &why), HTTP_PARSE_ERROR);
+	T_EQ_STR(why, "response head too large");
+}
+
 T_SUITE(
 	{"get_minimal", test_get_minimal},
 	{"get_metrics", test_get_metrics},
@@ -1951,5 +2069,9 @@ T_SUITE(
 	{"write_head", test_write_head},
 	{"write_head_connection", test_write_head_connection},
 	{"write_head_interim_and_204", test_write_head_interim_and_204},
-	{"status_text", test_status_text}
+	{"status_text", test_status_text},
+	{"response_framing", test_response_framing},
+	{"response_errors", test_response_errors},
+	{"response_every_split", test_response_every_split},
+	{"response_too_large", test_response_too_large}
 );
