@@ -60,6 +60,9 @@ struct metrics_source {
 	char *port;
 	char *path;                     /* starts with '/' */
 	int line;
+	/* Resolved when the configuration is loaded: the loop never does. */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
 };
 
 struct static_target {
@@ -125,6 +128,7 @@ struct config {
 	struct metrics_source *sources;
 	size_t nsources;
 	double interval, timeout, staleness, window;
+	uint64_t max_scrape_size;       /* extension: body limit per scrape */
 	char *node_label;
 	char *metrics_ca, *metrics_cert, *metrics_key;
 };

@@ -792,6 +792,33 @@ k_fallback(struct loader *L, const char *k, const char *v)
 }
 
 /* "http[s]://host[:port][/path] [node=NAME]" */
+/*
+ * Sources are resolved here, once, so the event loop never waits on DNS;
+ * a reload (SIGHUP) resolves again.  The first address is used.
+ */
+static int
+resolve_source(struct loader *L, const char *k, const char *host,
+    const char *port, struct metrics_source *s)
+{
+	struct addrinfo hints, *res = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0 || res == NULL) {
+		errorf(L, L->lineno, "%s: cannot resolve '%s': %s", k, host,
+		    rc ? gai_strerror(rc) : "no address");
+		return -1;
+	}
+	memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
+	s->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
 static void
 k_source(struct loader *L, const char *k, const char *v)
 {
@@ -858,6 +885,8 @@ k_source(struct loader *L, const char *k, const char *v)
 		errorf(L, L->lineno, "%s: more than %d sources", k, MAX_SOURCES);
 		goto fail;
 	}
+	if (resolve_source(L, k, host, port, &s) < 0)
+		goto fail;
 	s.url = xstrndup(v, strcspn(v, " \t"));
 	s.host = xstrdup(host);
 	s.port = xstrdup(port);
@@ -880,6 +909,13 @@ static void k_staleness(struct loader *L, const char *k, const char *v)
 { parse_duration(L, k, v, &C->staleness); }
 static void k_window(struct loader *L, const char *k, const char *v)
 { parse_duration(L, k, v, &C->window); }
+
+static void
+k_max_scrape_size(struct loader *L, const char *k, const char *v)
+{
+	parse_size(L, k, v, 1024, 4ULL * 1024 * 1024 * 1024,
+	    &C->max_scrape_size);
+}
 
 static void
 k_node_label(struct loader *L, const char *k, const char *v)
@@ -943,6 +979,7 @@ static const struct key keys[] = {
 	{ SEC_METRICS, "timeout", k_timeout, 0 },
 	{ SEC_METRICS, "staleness", k_staleness, 0 },
 	{ SEC_METRICS, "window", k_window, 0 },
+	{ SEC_METRICS, "max_scrape_size", k_max_scrape_size, 0 },
 	{ SEC_METRICS, "node_label", k_node_label, 0 },
 	{ SEC_METRICS, "ca", k_mca, 0 },
 	{ SEC_METRICS, "cert", k_mcert, 0 },
@@ -1185,6 +1222,7 @@ set_defaults(struct config *c)
 	c->timeout = 2;
 	c->staleness = 180;
 	c->window = 300;
+	c->max_scrape_size = 64ULL * 1024 * 1024;
 	c->node_label = xstrdup("node");
 }
 
