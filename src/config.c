@@ -1106,6 +1106,9 @@ enter_section(struct loader *L, char *name)
 				    "(first at line %d)", name, L->sec_line[i]);
 			L->sec = (enum section)i;
 			L->sec_line[i] = L->lineno;
+			/* Present, even empty, replaces the original's defaults. */
+			if (i == SEC_LEAST_USED_WEIGHTS)
+				L->c->has_least_used_weights = 1;
 			return;
 		}
 	}
