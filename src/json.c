@@ -1103,7 +1103,9 @@ json_write_str(struct buf *b, const char *str, size_t n)
  * Integral values below 2^53 print as integers (-0 as "0": it is
  * integral and equal to 0, and readers that keep integers would not
  * keep the sign anyway).  Anything else gets the fewest of 15, 16 or 17
- * significant digits that read back as the same double.  JSON has no
+ * significant digits that read back as the same double; a subnormal,
+ * which holds fewer than 15 digits, is searched from 1 so that it too
+ * is written shortest (5e-324, not 4.94065645841247e-324).  JSON has no
  * NaN or infinity; they are written as null.
  */
 void
@@ -1122,7 +1124,9 @@ json_write_num(struct buf *b, double v)
 		buf_printf(b, "%lld", (long long)v);
 		return;
 	}
-	for (prec = 15; prec < 17; prec++) {
+	prec = v > -2.2250738585072014e-308 && v < 2.2250738585072014e-308 ?
+	    1 : 15;
+	for (; prec < 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
 		if (strtod(tmp, NULL) == v)
 			break;
