@@ -63,36 +63,48 @@ tok_str(const struct json_doc *d, int i, struct arena *a, size_t *lenp)
 	return p;
 }
 
-/* Optional string member: NULL when absent or null; error if not a string. */
+/*
+ * An optional member of `type`: *out is its token, or -1 when it is
+ * absent or null.  Any other type is an error naming `what`.
+ */
 static int
-opt_str(const struct json_doc *d, int obj, const char *key, const char *what,
-    struct arena *a, const char **out, char err[EXT_ERR_LEN])
-{
-	int v = obj < 0 ? -1 : json_get(d, obj, key);
-
-	*out = NULL;
-	if (v < 0 || d->tok[v].type == JSON_NULL)
-		return 0;
-	if (d->tok[v].type != JSON_STRING)
-		return type_error(d, v, what, "a string", err);
-	*out = tok_str(d, v, a, NULL);
-	return 0;
-}
-
-/* Optional object member: -1 when absent or null. */
-static int
-opt_obj(const struct json_doc *d, int obj, const char *key, const char *what,
-    int *out, char err[EXT_ERR_LEN])
+opt_member(const struct json_doc *d, int obj, const char *key,
+    enum json_type type, const char *expected, const char *what, int *out,
+    char err[EXT_ERR_LEN])
 {
 	int v = obj < 0 ? -1 : json_get(d, obj, key);
 
 	*out = -1;
 	if (v < 0 || d->tok[v].type == JSON_NULL)
 		return 0;
-	if (d->tok[v].type != JSON_OBJECT)
-		return type_error(d, v, what, "an object", err);
+	if (d->tok[v].type != type)
+		return type_error(d, v, what, expected, err);
 	*out = v;
 	return 0;
+}
+
+/* Optional string member: NULL when absent or null. */
+static int
+opt_str(const struct json_doc *d, int obj, const char *key, const char *what,
+    struct arena *a, const char **out, char err[EXT_ERR_LEN])
+{
+	int v;
+
+	*out = NULL;
+	if (opt_member(d, obj, key, JSON_STRING, "a string", what, &v,
+	    err) < 0)
+		return -1;
+	if (v >= 0)
+		*out = tok_str(d, v, a, NULL);
+	return 0;
+}
+
+static int
+opt_obj(const struct json_doc *d, int obj, const char *key, const char *what,
+    int *out, char err[EXT_ERR_LEN])
+{
+	return opt_member(d, obj, key, JSON_OBJECT, "an object", what, out,
+	    err);
 }
 
 static int

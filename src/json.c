@@ -1024,6 +1024,11 @@ json_number(const struct json_doc *d, int i, double *out)
 
 /* Writer. */
 
+/* Control characters with a two-character escape. */
+static const char short_escape[0x20] = {
+	['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'
+};
+
 void
 json_write_str(struct buf *b, const char *str, size_t n)
 {
@@ -1063,34 +1068,16 @@ json_write_str(struct buf *b, const char *str, size_t n)
 			run = i;
 			continue;
 		}
-		switch (c) {
-		case '"':
-			buf_add(b, "\\\"", 2);
-			break;
-		case '\\':
-			buf_add(b, "\\\\", 2);
-			break;
-		case '\b':
-			buf_add(b, "\\b", 2);
-			break;
-		case '\f':
-			buf_add(b, "\\f", 2);
-			break;
-		case '\n':
-			buf_add(b, "\\n", 2);
-			break;
-		case '\r':
-			buf_add(b, "\\r", 2);
-			break;
-		case '\t':
-			buf_add(b, "\\t", 2);
-			break;
-		default:
+		/* Here c < 0x20, or c is a quote or a backslash. */
+		if (c == '"' || c == '\\' || short_escape[c]) {
+			esc[0] = '\\';
+			esc[1] = c < 0x20 ? short_escape[c] : (char)c;
+			buf_add(b, esc, 2);
+		} else {
 			memcpy(esc, "\\u00", 4);
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 0xF];
 			buf_add(b, esc, 6);
-			break;
 		}
 		i++;
 		run = i;
