@@ -25,7 +25,7 @@ LDLIBS    += $(INIH_LIBS) -lm
 # headers, so the two third-party headers are reached through links.
 MUSL_CC   ?= musl-gcc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-STATIC_CFLAGS := -Os -std=c11 $(WARN) -ffunction-sections -fdata-sections
+STATIC_CFLAGS := -O2 -std=c11 $(WARN) -ffunction-sections -fdata-sections
 STATIC_LIBS := /usr/lib/$(MULTIARCH)/libinih.a -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \

@@ -31,13 +31,37 @@ buf_reserve(struct buf *b, size_t extra)
 		buf_grow(b, extra);
 }
 
+/*
+ * Copies of up to 16 bytes are done with fixed-size moves (two that may
+ * overlap): answers are mostly short names and punctuation, and a libc
+ * memcpy call (musl's especially) costs more than the copy.
+ */
+static inline void
+buf_copy_small(char *d, const char *s, size_t n)
+{
+	if (n >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
 static inline void
 buf_add(struct buf *b, const void *p, size_t n)
 {
 	if (n == 0)
 		return;
 	buf_reserve(b, n);
-	memcpy(b->p + b->len, p, n);
+	if (n <= 16)
+		buf_copy_small(b->p + b->len, p, n);
+	else
+		memcpy(b->p + b->len, p, n);
 	b->len += n;
 }
 

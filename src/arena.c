@@ -52,7 +52,10 @@ arena_strndup(struct arena *a, const char *s, size_t n)
 {
 	char *p = arena_alloc(a, n + 1);
 
-	memcpy(p, s, n);
+	if (n <= 16)
+		buf_copy_small(p, s, n);
+	else
+		memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
 }
