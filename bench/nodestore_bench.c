@@ -1,0 +1,445 @@
+/*
+ * nodestore_bench: how fast the node store takes a scrape and answers
+ * lookups, and what it costs in memory.  Samples are prepared in memory
+ * (struct ns_sample with spans), so the Prometheus parser is not
+ * measured here (see promtext_bench).
+ *
+ * Feeds, N nodes each (default 5000):
+ *   wca       one /federate source: capacity for 7 dims, type, pmem, DRAM
+ *             hit ratio and 10 assigned apps per node, requests and
+ *             profiles of the 10 apps
+ *   ne-fed    one source with node_exporter-like series of every node,
+ *             named by a node label: 8 cpus x 8 modes, MemTotal,
+ *             MemAvailable and IGNORED other series per node
+ *   ne-node   the same as N sources with node= (one node_exporter per
+ *             node), each committed on its own
+ *
+ * Every feed is scraped ROUNDS times, 5 s apart (so cpu rates and
+ * history are live); the builder rate is the best round, the commit time
+ * the median of the rounds after the first (steady state: derived values
+ * computed, old snapshot freed).  Memory is ns_memory_bytes() after the
+ * last round; "with history" runs ne-node for 61 more rounds so that
+ * each node holds a full 300 s window at 5 s.  Prints a markdown table.
+ *
+ *   build/bench/nodestore_bench [NODES [IGNORED]]
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "nodestore.h"
+
+#define ROUNDS		5
+#define NAPPS		10
+#define NCPU		8
+#define MAXLAB		3
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A feed: samples with their labels; label values live in an arena. */
+struct feed {
+	struct ns_sample *s;
+	struct ns_label *l;
+	size_t n, cap;
+	struct arena strs;
+};
+
+static const char *
+str(struct feed *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static const char *
+str(struct feed *f, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	return arena_strndup(&f->strs, tmp, (size_t)n);
+}
+
+static void
+add(struct feed *f, const char *name, double v, size_t nl, ...)
+{
+	struct ns_sample *s;
+	va_list ap;
+	size_t i;
+
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 1024;
+		f->s = xrealloc(f->s, f->cap * sizeof(*f->s));
+		f->l = xrealloc(f->l, f->cap * MAXLAB * sizeof(*f->l));
+	}
+	s = &f->s[f->n];
+	s->name = name;
+	s->name_len = strlen(name);
+	s->labels = NULL;		/* set in finish */
+	s->nlabels = nl;
+	s->value = v;
+	va_start(ap, nl);
+	for (i = 0; i < nl; i++) {
+		struct ns_label *l = &f->l[f->n * MAXLAB + i];
+
+		l->name = va_arg(ap, const char *);
+		l->name_len = strlen(l->name);
+		l->value = va_arg(ap, const char *);
+		l->value_len = va_arg(ap, size_t);
+	}
+	va_end(ap);
+	f->n++;
+}
+
+/* The label arrays are final: point the samples at them. */
+static void
+finish(struct feed *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		f->s[i].labels = &f->l[i * MAXLAB];
+}
+
+static void
+feed_free(struct feed *f)
+{
+	free(f->s);
+	free(f->l);
+	arena_free(&f->strs);
+}
+
+/* Label value: an interned string of known length. */
+#define V(f, len, ...)	str(f, __VA_ARGS__), (size_t)(len)
+
+static const char *const dims[] = {
+	"cpu", "mem", "mbw_read", "mbw_write", "wss", "membw", "mbw_flat",
+};
+
+static void
+wca_feed(struct feed *f, size_t nodes)
+{
+	size_t i, d, a;
+
+	for (a = 0; a < NAPPS; a++) {
+		for (d = 0; d < 7; d++)
+			add(f, "app_req", (double)(a + d + 1), 2,
+			    "app", V(f, 6, "app-%02zu", a),
+			    "dim", V(f, strlen(dims[d]), "%s", dims[d]));
+		add(f, "app_profile", (double)a / 10, 1,
+		    "app", V(f, 6, "app-%02zu", a));
+	}
+	for (i = 0; i < nodes; i++) {
+		for (d = 0; d < 7; d++)
+			add(f, "wca_node_capacity", (double)(i % 97 + d), 2,
+			    "node", V(f, 10, "node-%05zu", i),
+			    "dim", V(f, strlen(dims[d]), "%s", dims[d]));
+		add(f, "wca_node_type", 1, 2, "node", V(f, 10, "node-%05zu", i),
+		    "nodetype", V(f, 4, "%s", i % 2 ? "dram" : "pmem"));
+		add(f, "wca_node_pmem", i % 2 == 0, 1,
+		    "node", V(f, 10, "node-%05zu", i));
+		add(f, "wca_node_dram_hit_ratio", 0.99, 1,
+		    "node", V(f, 10, "node-%05zu", i));
+		for (a = 0; a < NAPPS; a++)
+			add(f, "wca_app_assigned", (double)((i + a) % 4), 2,
+			    "node", V(f, 10, "node-%05zu", i),
+			    "app", V(f, 6, "app-%02zu", a));
+	}
+	finish(f);
+}
+
+static const char *const modes[] = {
+	"idle", "iowait", "irq", "nice", "softirq", "steal", "system", "user",
+};
+
+/* node_exporter-like series of one node (named by label when named). */
+static void
+ne_node(struct feed *f, size_t i, int named, size_t ignored, double t)
+{
+	size_t c, m, k;
+
+	for (c = 0; c < NCPU; c++)
+		for (m = 0; m < 8; m++) {
+			double v = t * (m == 0 ? 0.6 : 0.05) * (double)(c + 1);
+
+			if (named)
+				add(f, "node_cpu_seconds_total", v, 3,
+				    "cpu", V(f, 1, "%zu", c),
+				    "mode", V(f, strlen(modes[m]), "%s",
+				    modes[m]),
+				    "node", V(f, 10, "node-%05zu", i));
+			else
+				add(f, "node_cpu_seconds_total", v, 2,
+				    "cpu", V(f, 1, "%zu", c),
+				    "mode", V(f, strlen(modes[m]), "%s",
+				    modes[m]));
+		}
+	if (named) {
+		add(f, "node_memory_MemTotal_bytes", 6.4e10, 1,
+		    "node", V(f, 10, "node-%05zu", i));
+		add(f, "node_memory_MemAvailable_bytes", 3.2e10, 1,
+		    "node", V(f, 10, "node-%05zu", i));
+	} else {
+		add(f, "node_memory_MemTotal_bytes", 6.4e10, 0);
+		add(f, "node_memory_MemAvailable_bytes", 3.2e10, 0);
+	}
+	/* Other series node_exporter serves: the store skips them. */
+	for (k = 0; k < ignored; k++) {
+		static const char *const other[] = {
+			"node_network_receive_bytes_total",
+			"node_filesystem_avail_bytes",
+			"node_disk_read_bytes_total", "go_memstats_alloc_bytes",
+			"node_vmstat_pgfault", "process_cpu_seconds_total",
+		};
+		add(f, other[k % 6], (double)k, named ? 2 : 1,
+		    "device", V(f, 4, "d%03zu", k % 1000),
+		    "node", V(f, 10, "node-%05zu", i));
+	}
+}
+
+struct result {
+	const char *name;
+	size_t nodes, samples, kept;
+	double add_s;		/* best builder time for the whole feed */
+	double first_s;		/* the first commit (creates the nodes) */
+	double commit_s;	/* median steady-state commit */
+	double lookup_ns, view_ns;
+	size_t bytes;
+};
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Scrape `f` into source id at time t; returns add and commit times. */
+static void
+scrape(struct ns_store *st, size_t id, const struct feed *f, double t,
+    double *add_s, double *commit_s, size_t *kept)
+{
+	struct ns_builder *b = ns_builder_new(st, id);
+	struct ns_builder_stats bs;
+	double t0 = now(), t1;
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		ns_builder_add(b, &f->s[i]);
+	t1 = now();
+	ns_builder_stats(b, &bs);
+	*kept = bs.kept;
+	if (ns_commit(st, b, t) != NS_OK) {
+		fprintf(stderr, "commit failed\n");
+		exit(1);
+	}
+	*add_s = t1 - t0;
+	*commit_s = now() - t1;
+}
+
+static void
+measure_reads(struct ns_store *st, size_t nodes, struct result *r,
+    double t)
+{
+	char (*names)[32] = xmalloc(nodes * sizeof(*names));
+	size_t i, k, rounds = 20, found = 0;
+	struct ns_view v;
+	double t0, acc = 0;
+
+	for (i = 0; i < nodes; i++)
+		snprintf(names[i], sizeof(names[i]), "node-%05zu", i);
+	t0 = now();
+	for (k = 0; k < rounds; k++)
+		for (i = 0; i < nodes; i++)
+			found += ns_find(st, names[i], 10) != NULL;
+	r->lookup_ns = (now() - t0) * 1e9 / (double)(rounds * nodes);
+	t0 = now();
+	for (k = 0; k < rounds; k++)
+		for (i = 0; i < nodes; i++) {
+			ns_view(st, ns_find(st, names[i], 10), t, 180, &v);
+			acc += v.capacity[0] + v.cpu.latest + v.age;
+		}
+	r->view_ns = (now() - t0) * 1e9 / (double)(rounds * nodes);
+	if (found != rounds * nodes || acc < 0) {
+		fprintf(stderr, "lookup failed: %zu of %zu\n", found,
+		    rounds * nodes);
+		exit(1);
+	}
+	free(names);
+}
+
+static void
+one_source(const char *name, struct feed *f, size_t nodes, struct result *r)
+{
+	static const struct ns_source_spec spec = { "http://bench/", NULL };
+	struct ns_store *st = ns_store_new();
+	double commits[ROUNDS], a, c, best = 1e9;
+	size_t k, kept = 0;
+
+	ns_set_sources(st, &spec, 1);
+	for (k = 0; k < ROUNDS; k++) {
+		scrape(st, 0, f, 5.0 * (double)k, &a, &c, &kept);
+		commits[k] = c;
+		if (a < best)
+			best = a;
+	}
+	qsort(commits + 1, ROUNDS - 1, sizeof(double), cmp_double);
+	r->name = name;
+	r->nodes = ns_node_count(st);
+	r->samples = f->n;
+	r->kept = kept;
+	r->add_s = best;
+	r->first_s = commits[0];
+	r->commit_s = commits[1 + (ROUNDS - 1) / 2];
+	r->bytes = ns_memory_bytes(st);
+	measure_reads(st, nodes, r, 5.0 * (ROUNDS - 1));
+	ns_store_free(st);
+}
+
+/* N sources, one node each: commit is per source. */
+static void
+per_node(const struct feed *f, size_t nodes, struct result *r,
+    struct result *rh, const struct feed *small)
+{
+	struct ns_source_spec *specs = xcalloc(nodes, sizeof(*specs));
+	struct ns_store *st = ns_store_new();
+	double add_total, commit_total, best_add = 1e9, *commits, a, c;
+	char (*urls)[64] = xmalloc(nodes * sizeof(*urls));
+	char (*names)[32] = xmalloc(nodes * sizeof(*names));
+	size_t i, k, kept = 0, kept_total = 0, nc = 0;
+
+	commits = xmalloc(nodes * ROUNDS * sizeof(*commits));
+	for (i = 0; i < nodes; i++) {
+		snprintf(urls[i], sizeof(urls[i]), "http://10.0.%zu.%zu:9100/",
+		    i / 250, i % 250);
+		snprintf(names[i], sizeof(names[i]), "node-%05zu", i);
+		specs[i].url = urls[i];
+		specs[i].node = names[i];
+	}
+	ns_set_sources(st, specs, nodes);
+	for (k = 0; k < ROUNDS; k++) {
+		add_total = commit_total = 0;
+		kept_total = 0;
+		for (i = 0; i < nodes; i++) {
+			/* Every node's scrape is the same text: one feed. */
+			scrape(st, i, f, 5.0 * (double)k +
+			    (double)i / (double)nodes, &a, &c, &kept);
+			add_total += a;
+			commit_total += c;
+			kept_total += kept;
+			if (k > 0)
+				commits[nc++] = c;
+		}
+		if (add_total < best_add)
+			best_add = add_total;
+		if (k == 0)
+			r->first_s = commit_total / (double)nodes;
+	}
+	qsort(commits, nc, sizeof(double), cmp_double);
+	r->name = "ne-node";
+	r->nodes = ns_node_count(st);
+	r->samples = f->n * nodes;
+	r->kept = kept_total;
+	r->add_s = best_add;
+	r->commit_s = commits[nc / 2];
+	r->bytes = ns_memory_bytes(st);
+	measure_reads(st, nodes, r, 5.0 * (ROUNDS - 1) + 1);
+
+	/* Fill every node's 300 s history with the kept series only. */
+	for (k = ROUNDS; k < ROUNDS + 61; k++)
+		for (i = 0; i < nodes; i++)
+			scrape(st, i, small, 5.0 * (double)k, &a, &c, &kept);
+	*rh = *r;
+	rh->name = "ne-node, 300 s history";
+	rh->bytes = ns_memory_bytes(st);
+	ns_store_free(st);
+	free(commits);
+	free(specs);
+	free(urls);
+	free(names);
+}
+
+static void
+row(const struct result *r, int per_source)
+{
+	if (per_source)
+		printf("| %s | %zu | %zu | %zu | %.1f | %.1f µs a source | "
+		    "%.1f µs a source |", r->name, r->nodes, r->samples,
+		    r->kept, (double)r->samples / r->add_s / 1e6,
+		    r->first_s * 1e6, r->commit_s * 1e6);
+	else
+		printf("| %s | %zu | %zu | %zu | %.1f | %.2f | %.2f |",
+		    r->name, r->nodes, r->samples, r->kept,
+		    (double)r->samples / r->add_s / 1e6, r->first_s * 1e3,
+		    r->commit_s * 1e3);
+	printf(" %.0f | %.0f | %zu | %.0f | %.0f |\n", r->lookup_ns,
+	    r->view_ns, r->bytes, (double)r->bytes / (double)r->nodes,
+	    (double)r->bytes / (double)r->kept);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t nodes = argc > 1 ? strtoul(argv[1], NULL, 10) : 5000;
+	size_t ignored = argc > 2 ? strtoul(argv[2], NULL, 10) : 400;
+	struct feed wca, fed, one, small;
+	struct result r[4];
+	size_t i;
+
+	if (nodes == 0 || nodes > 99999) {
+		fprintf(stderr, "usage: nodestore_bench [NODES [IGNORED]]\n");
+		return 2;
+	}
+	memset(&wca, 0, sizeof(wca));
+	fed = one = small = wca;
+	arena_init(&wca.strs);
+	arena_init(&fed.strs);
+	arena_init(&one.strs);
+	arena_init(&small.strs);
+	wca_feed(&wca, nodes);
+	for (i = 0; i < nodes; i++)
+		ne_node(&fed, i, 1, ignored, 1000);
+	finish(&fed);
+	/* Per-node sources: counters that advance between rounds would
+	 * need one feed per round; equal counters give a 0 % rate, which
+	 * costs the same. */
+	ne_node(&one, 0, 0, ignored, 1000);
+	finish(&one);
+	ne_node(&small, 0, 0, 0, 1000);
+	finish(&small);
+
+	one_source("wca", &wca, nodes, &r[0]);
+	one_source("ne-fed", &fed, nodes, &r[1]);
+	per_node(&one, nodes, &r[2], &r[3], &small);
+
+	printf("| feed | nodes | samples | kept | builder (M samples/s) | "
+	    "first commit (ms) | commit (ms) | ns_find (ns/node) | "
+	    "ns_view (ns/node) | memory (bytes) | bytes/node | "
+	    "bytes/kept series |\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	row(&r[0], 0);
+	row(&r[1], 0);
+	row(&r[2], 1);
+	row(&r[3], 1);
+	printf("\n%zu nodes; ne feeds: %d cpus x 8 modes + 2 memory series "
+	    "kept, %zu other series ignored per node; %d rounds 5 s apart "
+	    "(commit: median after the first).\n", nodes, NCPU, ignored,
+	    ROUNDS);
+	feed_free(&wca);
+	feed_free(&fed);
+	feed_free(&one);
+	feed_free(&small);
+	return 0;
+}

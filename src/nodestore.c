@@ -1,0 +1,2040 @@
+/*
+ * nodestore: per-source snapshots of node and app data, merged per field
+ * on the read side.  See include/nodestore.h for the contract.
+ *
+ * Shape:
+ *   store ── sources[] ── snap (one per source, replaced whole at commit)
+ *                           ├── recs[]     one per node the source named
+ *                           ├── apprecs[]  one per app the source named
+ *                           └── assigned[], pods[], containers[], pool
+ *         ── node index (hash + first-appearance list) ── ns_node
+ *                                    └── recs: every source's rec for
+ *                                        the node, newest commit first
+ *         ── app index, the same with apprecs
+ *
+ * A commit links the new snapshot's recs at the head of their nodes'
+ * lists and unlinks the old snapshot's, so the work is proportional to
+ * the source's own nodes, and each list stays ordered by commit: the
+ * read side takes each field from the first fresh rec that has it.
+ */
+#include "nodestore.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+
+#define NONE		UINT32_MAX
+#define DEFAULT_WINDOW	300.0
+
+/* Merged fields of a node rec: capacity dims first. */
+enum field {
+	F_CAP0 = 0,
+	F_PMEM = F_CAP0 + DIM_COUNT,
+	F_TYPE,
+	F_HIT,
+	F_ASSIGNED,
+	F_CPU_PRE,		/* wca_node_utilization resource=cpu */
+	F_MEM_PRE,
+	F_CPU,			/* computed from node_exporter */
+	F_MEM,
+	F_ALLOC_CPU,
+	F_ALLOC_MEM,
+	F_KCAP_CPU,
+	F_KCAP_MEM,
+	F_PODS,
+	F_COUNT
+};
+#define FB(f)		(1u << (f))
+#define F_CAP_ALL	((1u << DIM_COUNT) - 1)
+#define F_ALL		((1u << F_COUNT) - 1)
+
+/* What a rec saw while building. */
+#define RAW_CPU		1u
+#define RAW_MEMTOTAL	2u
+#define RAW_MEMAVAIL	4u
+#define RAW_PMEM	8u	/* wca_node_pmem */
+#define RAW_PMEM_SUM	16u	/* platform_mem_mode_size_bytes */
+
+/* ns_rec.util[] */
+enum { U_CPU_PRE, U_MEM_PRE, U_CPU, U_MEM };
+
+#define APP_PROFILE	(1u << DIM_COUNT)
+
+/* ------------------------------------------------------------------ */
+/* Types */
+
+struct hent {			/* one history entry; NaN: absent */
+	double t, dt, cpu, cpu5, mem;
+};
+
+struct hist {
+	uint32_t start, n, cap;
+	struct hent e[];
+};
+
+/* A name in the index: node or app. */
+struct ent {
+	struct ent *hnext;		/* hash chain */
+	struct ent *onext, *oprev;	/* first-appearance order */
+	void *recs;			/* ns_rec / ns_apprec list head */
+	uint64_t hash;
+	size_t len;
+	char *name;			/* right after the struct */
+};
+
+struct ns_node { struct ent e; };
+struct ns_app { struct ent e; };
+
+struct index {
+	struct ent **b;
+	size_t nb, n;
+	struct ent *first, *last;
+	uint64_t seed;
+};
+
+struct ns_snap;
+
+struct ns_rec {
+	struct ns_rec *next, *prev;	/* the node's list */
+	struct ns_node *node;		/* NULL: not linked (no fields) */
+	struct ns_snap *snap;
+	uint32_t fields;		/* FB(F_*) */
+	uint32_t raw;			/* RAW_* */
+	uint32_t name_off, name_len;	/* in the pool */
+	uint32_t asg_off, asg_n;
+	uint32_t pod_off, pod_n;
+	uint32_t ncpu, nbusy, busy_cap;
+	enum ns_node_type type;
+	double cap[DIM_COUNT];
+	double pmem, pmem_sum, hit;
+	double memtotal, memavail;
+	struct ns_util util[4];
+	struct ns_res alloc, kcap, preq, plim;
+	uint64_t busy_sig;
+	double *busy;			/* busy-mode counters, feed order */
+	struct hist *hist;
+};
+
+struct ns_apprec {
+	struct ns_apprec *next, *prev;
+	struct ns_app *app;
+	struct ns_snap *snap;
+	uint32_t name_off, name_len;
+	uint32_t fields;		/* 1 << dim, APP_PROFILE */
+	double req[DIM_COUNT];
+	double profile;
+};
+
+struct ns_snap {
+	double t;			/* commit time */
+	struct ns_rec *recs;
+	size_t nrecs;
+	struct ns_apprec *apps;
+	size_t napps;
+	struct ns_assigned *asg;
+	size_t nasg;
+	struct ns_pod *pods;
+	size_t npods;
+	struct ns_container *conts;
+	size_t nconts;
+	char *pool;
+	size_t bytes;
+	struct ns_builder_stats stats;
+};
+
+struct ns_source {
+	uint64_t uid;
+	char *url, *node;
+	struct ns_snap *snap;
+};
+
+struct ns_store {
+	struct ns_source **src;
+	size_t nsrc;
+	uint64_t next_uid;
+	char *label;
+	size_t label_len;
+	double window, rate_window;
+	struct index nodes, apps;
+	size_t bytes;			/* index, entries, snapshots */
+};
+
+/* Builder-only records. */
+struct bkey {
+	uint64_t h;
+	uint32_t kind, a, b, off, len, val;
+};
+
+struct basg {
+	uint32_t node, app;
+	double count;
+};
+
+#define P_TERMINATED	1u
+#define P_NODE_INFO	2u	/* node from kube_pod_info */
+#define P_START		4u
+
+struct bpod {
+	uint32_t off, ns_len, name_len;
+	uint32_t node;
+	uint32_t flags;
+	uint32_t ncont, cont_off;
+	double start;
+};
+
+struct bcont {
+	uint32_t pod;
+	struct ns_container c;
+};
+
+enum { K_NODE = 1, K_APP, K_ASG, K_POD, K_CONT, K_ICONT, K_CPU };
+
+struct ns_builder {
+	struct ns_store *st;
+	uint64_t uid;
+	size_t hint;
+	char *fixed;			/* node=, or NULL */
+	size_t fixed_len;
+	char *label;
+	size_t label_len;
+	struct bkey *h;
+	size_t hcap, hn;
+	char *pool;
+	size_t plen, pcap;
+	uint32_t key_off;		/* of the key bh_get() inserted last */
+	struct ns_rec *recs;
+	size_t nrecs, crecs;
+	struct ns_apprec *apps;
+	size_t napps, capps;
+	struct basg *asg;
+	size_t nasg, casg;
+	struct bpod *pods;
+	size_t npods, cpods;
+	struct bcont *conts;
+	size_t nconts, cconts;
+	uint32_t last_node;
+	int saw_assigned, saw_pods;
+	size_t busy_bytes;
+	struct ns_builder_stats stats;
+};
+
+/* ------------------------------------------------------------------ */
+/* Small helpers */
+
+static uint64_t
+mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t
+hash_bytes(const char *p, size_t n, uint64_t seed)
+{
+	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL), w;
+
+	while (n >= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x9fb21c651e98df25ULL;
+		h ^= h >> 29;
+		p += 8;
+		n -= 8;
+	}
+	w = 0;
+	if (n > 0)
+		memcpy(&w, p, n);
+	return mix(h ^ w);
+}
+
+/* Make room for `need` elements of `size` bytes in *p (capacity *cap). */
+static void
+grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+	void **p = pp;
+	size_t c = *cap ? *cap : 8;
+
+	if (need <= *cap)
+		return;
+	while (c < need)
+		c *= 2;
+	*p = xrealloc(*p, c * size);
+	*cap = c;
+}
+
+static int
+span_eq(const char *p, size_t n, const char *s)
+{
+	size_t m = strlen(s);
+
+	return n == m && memcmp(p, s, n) == 0;
+}
+
+static int
+span_ieq(const char *p, size_t n, const char *s)
+{
+	size_t m = strlen(s);
+
+	return n == m && strncasecmp(p, s, n) == 0;
+}
+
+static char *
+dup_span(const char *p, size_t n)
+{
+	return xstrndup(p, n);
+}
+
+enum dim
+ns_dim_parse(const char *s, size_t n)
+{
+	static const struct { const char *name; enum dim d; } names[] = {
+		{ "cpu", DIM_CPU }, { "mem", DIM_MEM },
+		{ "membw_read", DIM_MEMBW_READ }, { "mbw_read", DIM_MEMBW_READ },
+		{ "membw_write", DIM_MEMBW_WRITE },
+		{ "mbw_write", DIM_MEMBW_WRITE },
+		{ "wss", DIM_WSS }, { "membw", DIM_MEMBW },
+		{ "membw_flat", DIM_MEMBW_FLAT }, { "mbw_flat", DIM_MEMBW_FLAT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (span_eq(s, n, names[i].name))
+			return names[i].d;
+	return DIM_COUNT;
+}
+
+/* ------------------------------------------------------------------ */
+/* The name index (nodes, apps) */
+
+static void
+index_init(struct index *x, uint64_t seed)
+{
+	memset(x, 0, sizeof(*x));
+	x->seed = seed;
+}
+
+static struct ent *
+index_find(const struct index *x, const char *name, size_t len)
+{
+	uint64_t h;
+	struct ent *e;
+
+	if (x->nb == 0)
+		return NULL;
+	h = hash_bytes(name, len, x->seed);
+	for (e = x->b[h & (x->nb - 1)]; e != NULL; e = e->hnext)
+		if (e->hash == h && e->len == len &&
+		    memcmp(e->name, name, len) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+index_rehash(struct ns_store *st, struct index *x, size_t nb)
+{
+	struct ent **b = xcalloc(nb, sizeof(*b)), *e;
+
+	for (e = x->first; e != NULL; e = e->onext) {
+		size_t i = e->hash & (nb - 1);
+
+		e->hnext = b[i];
+		b[i] = e;
+	}
+	st->bytes -= x->nb * sizeof(*x->b);
+	st->bytes += nb * sizeof(*b);
+	free(x->b);
+	x->b = b;
+	x->nb = nb;
+}
+
+/* Find name or append it to the order. */
+static struct ent *
+index_get(struct ns_store *st, struct index *x, const char *name, size_t len)
+{
+	struct ent *e = index_find(x, name, len);
+	size_t i;
+
+	if (e != NULL)
+		return e;
+	if (x->n + 1 > x->nb)
+		index_rehash(st, x, x->nb ? x->nb * 2 : 64);
+	e = xmalloc(sizeof(*e) + len + 1);
+	e->name = (char *)(e + 1);
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	e->len = len;
+	e->hash = hash_bytes(name, len, x->seed);
+	e->recs = NULL;
+	i = e->hash & (x->nb - 1);
+	e->hnext = x->b[i];
+	x->b[i] = e;
+	e->onext = NULL;
+	e->oprev = x->last;
+	if (x->last)
+		x->last->onext = e;
+	else
+		x->first = e;
+	x->last = e;
+	x->n++;
+	st->bytes += sizeof(*e) + len + 1;
+	return e;
+}
+
+static void
+index_del(struct ns_store *st, struct index *x, struct ent *e)
+{
+	struct ent **pp = &x->b[e->hash & (x->nb - 1)];
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	if (e->oprev)
+		e->oprev->onext = e->onext;
+	else
+		x->first = e->onext;
+	if (e->onext)
+		e->onext->oprev = e->oprev;
+	else
+		x->last = e->oprev;
+	x->n--;
+	st->bytes -= sizeof(*e) + e->len + 1;
+	free(e);
+}
+
+static void
+index_free(struct index *x)
+{
+	struct ent *e, *next;
+
+	for (e = x->first; e != NULL; e = next) {
+		next = e->onext;
+		free(e);
+	}
+	free(x->b);
+	memset(x, 0, sizeof(*x));
+}
+
+/* ------------------------------------------------------------------ */
+/* Snapshots */
+
+static size_t
+hist_bytes(const struct hist *h)
+{
+	return h ? sizeof(*h) + h->cap * sizeof(h->e[0]) : 0;
+}
+
+/* Unlink everything of s from the index, drop emptied names, free s. */
+static void
+snap_drop(struct ns_store *st, struct ns_snap *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nrecs; i++) {
+		struct ns_rec *r = &s->recs[i];
+
+		if (r->node != NULL) {
+			if (r->prev)
+				r->prev->next = r->next;
+			else
+				r->node->e.recs = r->next;
+			if (r->next)
+				r->next->prev = r->prev;
+			if (r->node->e.recs == NULL)
+				index_del(st, &st->nodes, &r->node->e);
+		}
+		free(r->busy);
+		free(r->hist);
+	}
+	for (i = 0; i < s->napps; i++) {
+		struct ns_apprec *a = &s->apps[i];
+
+		if (a->prev)
+			a->prev->next = a->next;
+		else
+			a->app->e.recs = a->next;
+		if (a->next)
+			a->next->prev = a->prev;
+		if (a->app->e.recs == NULL)
+			index_del(st, &st->apps, &a->app->e);
+	}
+	st->bytes -= s->bytes;
+	free(s->recs);
+	free(s->apps);
+	free(s->asg);
+	free(s->pods);
+	free(s->conts);
+	free(s->pool);
+	free(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Store */
+
+static void
+set_opts(struct ns_store *st, const struct ns_opts *o)
+{
+	const char *nl = o && o->node_label && *o->node_label ?
+	    o->node_label : "node";
+
+	free(st->label);
+	st->label = xstrdup(nl);
+	st->label_len = strlen(nl);
+	st->window = o && o->window > 0 ? o->window : DEFAULT_WINDOW;
+	if (o == NULL || o->rate_window == 0)
+		st->rate_window = NS_RATE_WINDOW_DEFAULT;
+	else
+		st->rate_window = o->rate_window > 0 ? o->rate_window : 0;
+}
+
+struct ns_store *
+ns_store_new(void)
+{
+	struct ns_store *st = xcalloc(1, sizeof(*st));
+
+	index_init(&st->nodes, 0x6e6f6465ULL);
+	index_init(&st->apps, 0x61707073ULL);
+	set_opts(st, NULL);
+	return st;
+}
+
+void
+ns_configure(struct ns_store *st, const struct ns_opts *o)
+{
+	set_opts(st, o);
+}
+
+static void
+source_free(struct ns_store *st, struct ns_source *s)
+{
+	snap_drop(st, s->snap);
+	free(s->url);
+	free(s->node);
+	free(s);
+}
+
+void
+ns_store_free(struct ns_store *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nsrc; i++)
+		source_free(st, st->src[i]);
+	free(st->src);
+	index_free(&st->nodes);
+	index_free(&st->apps);
+	free(st->label);
+	free(st);
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+void
+ns_set_sources(struct ns_store *st, const struct ns_source_spec *specs,
+    size_t n)
+{
+	struct ns_source **src = xcalloc(n ? n : 1, sizeof(*src));
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		const char *node = specs[i].node && *specs[i].node ?
+		    specs[i].node : NULL;
+		const char *url = specs[i].url ? specs[i].url : "";
+
+		for (j = 0; j < st->nsrc; j++)
+			if (st->src[j] != NULL &&
+			    str_same(st->src[j]->url, url) &&
+			    str_same(st->src[j]->node, node)) {
+				src[i] = st->src[j];
+				st->src[j] = NULL;
+				break;
+			}
+		if (src[i] == NULL) {
+			src[i] = xcalloc(1, sizeof(*src[i]));
+			src[i]->uid = ++st->next_uid;
+			src[i]->url = xstrdup(url);
+			src[i]->node = node ? xstrdup(node) : NULL;
+		}
+	}
+	for (j = 0; j < st->nsrc; j++)
+		if (st->src[j] != NULL)
+			source_free(st, st->src[j]);
+	free(st->src);
+	st->src = src;
+	st->nsrc = n;
+}
+
+size_t
+ns_source_count(const struct ns_store *st)
+{
+	return st->nsrc;
+}
+
+int
+ns_source_stats(const struct ns_store *st, size_t id,
+    struct ns_source_stats *out)
+{
+	const struct ns_source *s;
+
+	memset(out, 0, sizeof(*out));
+	if (id >= st->nsrc)
+		return -1;
+	s = st->src[id];
+	out->url = s->url;
+	out->node = s->node;
+	if (s->snap != NULL) {
+		out->has_data = 1;
+		out->success_time = s->snap->t;
+		out->last = s->snap->stats;
+		out->bytes = s->snap->bytes;
+	}
+	return 0;
+}
+
+size_t
+ns_memory_bytes(const struct ns_store *st)
+{
+	return sizeof(*st) + st->nsrc * sizeof(st->src[0]) + st->bytes;
+}
+
+/* ------------------------------------------------------------------ */
+/* Builder: keys */
+
+static uint32_t
+pool_add(struct ns_builder *b, const char *p1, size_t n1, const char *p2,
+    size_t n2)
+{
+	size_t need = n1 + 1 + (p2 ? n2 + 1 : 0);
+	uint32_t off = (uint32_t)b->plen;
+
+	grow(&b->pool, &b->pcap, b->plen + need, 1);
+	memcpy(b->pool + b->plen, p1, n1);
+	b->pool[b->plen + n1] = '\0';
+	if (p2) {
+		memcpy(b->pool + b->plen + n1 + 1, p2, n2);
+		b->pool[b->plen + n1 + 1 + n2] = '\0';
+	}
+	b->plen += need;
+	return off;
+}
+
+static void
+bh_rehash(struct ns_builder *b)
+{
+	size_t cap = b->hcap ? b->hcap * 2 : 256, i;
+	struct bkey *h = xcalloc(cap, sizeof(*h));
+
+	for (i = 0; i < b->hcap; i++) {
+		size_t j;
+
+		if (b->h[i].kind == 0)
+			continue;
+		for (j = b->h[i].h & (cap - 1); h[j].kind != 0;
+		    j = (j + 1) & (cap - 1))
+			;
+		h[j] = b->h[i];
+	}
+	free(b->h);
+	b->h = h;
+	b->hcap = cap;
+}
+
+/*
+ * Look up the key (kind, a, c, p1 [NUL p2]).  Found: *val is its value,
+ * returns 1.  Missing: it is inserted with value newval (the bytes go to
+ * the pool, at b->key_off), returns 0.
+ */
+static int
+bh_get(struct ns_builder *b, uint32_t kind, uint32_t a, uint32_t c,
+    const char *p1, size_t n1, const char *p2, size_t n2, uint32_t newval,
+    uint32_t *val)
+{
+	uint64_t h = hash_bytes(p1, n1, mix(((uint64_t)kind << 56) ^
+	    ((uint64_t)a << 24) ^ c ^ 0x5bd1e995ULL));
+	size_t len = n1 + (p2 ? n2 + 1 : 0), i;
+
+	if (p2)
+		h = hash_bytes(p2, n2, h);
+	if ((b->hn + 1) * 2 > b->hcap)
+		bh_rehash(b);
+	for (i = h & (b->hcap - 1); b->h[i].kind != 0;
+	    i = (i + 1) & (b->hcap - 1)) {
+		const struct bkey *k = &b->h[i];
+		const char *kp = b->pool + k->off;
+
+		if (k->h == h && k->kind == kind && k->a == a && k->b == c &&
+		    k->len == len && memcmp(kp, p1, n1) == 0 &&
+		    (p2 == NULL || memcmp(kp + n1 + 1, p2, n2) == 0)) {
+			*val = k->val;
+			return 1;
+		}
+	}
+	b->key_off = pool_add(b, p1, n1, p2, n2);
+	b->h[i].h = h;
+	b->h[i].kind = kind;
+	b->h[i].a = a;
+	b->h[i].b = c;
+	b->h[i].off = b->key_off;
+	b->h[i].len = (uint32_t)len;
+	b->h[i].val = newval;
+	b->hn++;
+	*val = newval;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Builder: records */
+
+static uint32_t
+rec_for(struct ns_builder *b, const char *name, size_t len)
+{
+	uint32_t idx;
+	struct ns_rec *r;
+
+	if (b->last_node != NONE) {
+		r = &b->recs[b->last_node];
+		if (r->name_len == len &&
+		    memcmp(b->pool + r->name_off, name, len) == 0)
+			return b->last_node;
+	}
+	if (bh_get(b, K_NODE, 0, 0, name, len, NULL, 0, (uint32_t)b->nrecs,
+	    &idx) == 0) {
+		grow(&b->recs, &b->crecs, b->nrecs + 1, sizeof(*b->recs));
+		r = &b->recs[b->nrecs++];
+		memset(r, 0, sizeof(*r));
+		r->name_off = b->key_off;
+		r->name_len = (uint32_t)len;
+		r->hit = INFINITY;
+		b->stats.nodes++;
+	}
+	b->last_node = idx;
+	return idx;
+}
+
+static uint32_t
+app_for(struct ns_builder *b, const char *name, size_t len)
+{
+	uint32_t idx;
+
+	if (bh_get(b, K_APP, 0, 0, name, len, NULL, 0, (uint32_t)b->napps,
+	    &idx) == 0) {
+		struct ns_apprec *a;
+
+		grow(&b->apps, &b->capps, b->napps + 1, sizeof(*b->apps));
+		a = &b->apps[b->napps++];
+		memset(a, 0, sizeof(*a));
+		a->name_off = b->key_off;
+		a->name_len = (uint32_t)len;
+		b->stats.apps++;
+	}
+	return idx;
+}
+
+static uint32_t
+pod_for(struct ns_builder *b, const struct ns_label *ns,
+    const struct ns_label *pod)
+{
+	uint32_t idx;
+
+	if (bh_get(b, K_POD, 0, 0, ns->value, ns->value_len, pod->value,
+	    pod->value_len, (uint32_t)b->npods, &idx) == 0) {
+		struct bpod *p;
+
+		grow(&b->pods, &b->cpods, b->npods + 1, sizeof(*b->pods));
+		p = &b->pods[b->npods++];
+		memset(p, 0, sizeof(*p));
+		p->off = b->key_off;
+		p->ns_len = (uint32_t)ns->value_len;
+		p->name_len = (uint32_t)pod->value_len;
+		p->node = NONE;
+		p->start = NAN;
+	}
+	return idx;
+}
+
+/* ------------------------------------------------------------------ */
+/* Builder: series */
+
+enum series {
+	S_NONE,
+	S_CAPACITY, S_APP_REQ, S_ASSIGNED, S_PMEM, S_PMEM_SIZE, S_TYPE,
+	S_HIT, S_PROFILE, S_UTIL, S_CPU, S_MEMTOTAL, S_MEMAVAIL,
+	S_KALLOC, S_KCAP, S_CREQ, S_CLIM, S_ICREQ, S_ICLIM,
+	S_POD_INFO, S_POD_START, S_POD_PHASE
+};
+
+#define SN(name, s)	{ name, sizeof(name) - 1, s }
+static const struct series_name {
+	const char *name;
+	size_t len;
+	enum series s;
+} series_names[] = {
+	SN("wca_node_capacity", S_CAPACITY),
+	SN("node_capacity", S_CAPACITY),
+	SN("wca_app_requested", S_APP_REQ),
+	SN("app_req", S_APP_REQ),
+	SN("wca_app_assigned", S_ASSIGNED),
+	SN("wca_node_pmem", S_PMEM),
+	SN("platform_mem_mode_size_bytes", S_PMEM_SIZE),
+	SN("wca_node_type", S_TYPE),
+	SN("node_type", S_TYPE),
+	SN("wca_node_dram_hit_ratio", S_HIT),
+	SN("platform_dram_hit_ratio", S_HIT),
+	SN("wca_app_profile", S_PROFILE),
+	SN("app_profile", S_PROFILE),
+	SN("wca_node_utilization", S_UTIL),
+	SN("node_cpu_seconds_total", S_CPU),
+	SN("node_memory_MemTotal_bytes", S_MEMTOTAL),
+	SN("node_memory_MemAvailable_bytes", S_MEMAVAIL),
+	SN("kube_node_status_allocatable", S_KALLOC),
+	SN("kube_node_status_capacity", S_KCAP),
+	SN("kube_pod_container_resource_requests", S_CREQ),
+	SN("kube_pod_container_resource_limits", S_CLIM),
+	SN("kube_pod_init_container_resource_requests", S_ICREQ),
+	SN("kube_pod_init_container_resource_limits", S_ICLIM),
+	SN("kube_pod_info", S_POD_INFO),
+	SN("kube_pod_start_time", S_POD_START),
+	SN("kube_pod_status_phase", S_POD_PHASE),
+};
+#define NSERIES (sizeof(series_names) / sizeof(series_names[0]))
+
+static enum series
+series_of(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < NSERIES; i++) {
+		const struct series_name *e = &series_names[i];
+
+		if (e->len == n && e->name[0] == p[0] &&
+		    memcmp(e->name, p, n) == 0)
+			return e->s;
+	}
+	return S_NONE;
+}
+
+static const struct ns_label *
+label(const struct ns_sample *s, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlabels; i++)
+		if (s->labels[i].name_len == n &&
+		    memcmp(s->labels[i].name, name, n) == 0)
+			return &s->labels[i];
+	return NULL;
+}
+
+/* A label with a non-empty value (Prometheus: empty = absent). */
+static const struct ns_label *
+label_v(const struct ns_sample *s, const char *name)
+{
+	const struct ns_label *l = label(s, name, strlen(name));
+
+	return l && l->value_len > 0 ? l : NULL;
+}
+
+/* The node a sample belongs to; pod series do not use instance. */
+static int
+node_of(const struct ns_builder *b, const struct ns_sample *s, int pod,
+    const char **p, size_t *n)
+{
+	const struct ns_label *l;
+	const char *v, *c;
+	size_t len;
+
+	if (b->fixed) {
+		*p = b->fixed;
+		*n = b->fixed_len;
+		return 1;
+	}
+	l = label(s, b->label, b->label_len);
+	if (l && l->value_len > 0) {
+		*p = l->value;
+		*n = l->value_len;
+		return 1;
+	}
+	if (pod || (l = label_v(s, "instance")) == NULL)
+		return 0;
+	v = l->value;
+	len = l->value_len;
+	if (v[0] == '[') {
+		c = memchr(v, ']', len);
+		if (c != NULL && c > v + 1) {
+			*p = v + 1;
+			*n = (size_t)(c - v - 1);
+			return 1;
+		}
+	} else if ((c = memchr(v, ':', len)) != NULL &&
+	    memchr(c + 1, ':', len - (size_t)(c - v) - 1) == NULL) {
+		if (c == v)
+			return 0;
+		*p = v;
+		*n = (size_t)(c - v);
+		return 1;
+	}
+	*p = v;			/* no port, or a bare IPv6 address */
+	*n = len;
+	return 1;
+}
+
+static int
+node_rec(struct ns_builder *b, const struct ns_sample *s, struct ns_rec **r)
+{
+	const char *p;
+	size_t n;
+	uint32_t i;
+
+	if (!node_of(b, s, 0, &p, &n))
+		return 0;
+	i = rec_for(b, p, n);		/* may move b->recs */
+	*r = &b->recs[i];
+	return 1;
+}
+
+static uint64_t
+fnv(uint64_t h, const char *p, size_t n)
+{
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
+	return (h ^ 0xff) * 0x100000001b3ULL;
+}
+
+static int
+add_cpu(struct ns_builder *b, const struct ns_sample *s)
+{
+	const struct ns_label *cpu = label_v(s, "cpu"),
+	    *mode = label_v(s, "mode");
+	struct ns_rec *r;
+	uint32_t ri, dummy;
+
+	if (cpu == NULL || mode == NULL || !node_rec(b, s, &r))
+		return -1;
+	ri = (uint32_t)(r - b->recs);
+	r->raw |= RAW_CPU;
+	if (bh_get(b, K_CPU, ri, 0, cpu->value, cpu->value_len, NULL, 0, 0,
+	    &dummy) == 0)
+		b->recs[ri].ncpu++;
+	r = &b->recs[ri];
+	if (span_eq(mode->value, mode->value_len, "idle") ||
+	    span_eq(mode->value, mode->value_len, "iowait") ||
+	    span_eq(mode->value, mode->value_len, "steal"))
+		return 1;
+	if (r->nbusy == r->busy_cap) {
+		size_t cap = r->busy_cap;
+
+		grow(&r->busy, &cap, (size_t)r->nbusy + 1, sizeof(double));
+		b->busy_bytes += (cap - r->busy_cap) * sizeof(double);
+		r->busy_cap = (uint32_t)cap;
+	}
+	r->busy[r->nbusy++] = s->value;
+	r->busy_sig = fnv(fnv(r->busy_sig ? r->busy_sig :
+	    0xcbf29ce484222325ULL, cpu->value, cpu->value_len), mode->value,
+	    mode->value_len);
+	return 1;
+}
+
+static int
+add_util(struct ns_builder *b, const struct ns_sample *s)
+{
+	const struct ns_label *res = label_v(s, "resource"),
+	    *op = label(s, "operator", 8);
+	struct ns_util *u;
+	struct ns_rec *r;
+	int mem;
+
+	if (res == NULL)
+		return -1;
+	if (span_ieq(res->value, res->value_len, "cpu"))
+		mem = 0;
+	else if (span_ieq(res->value, res->value_len, "memory"))
+		mem = 1;
+	else
+		return 0;
+	if (op == NULL || !node_rec(b, s, &r))
+		return -1;
+	u = &r->util[mem ? U_MEM_PRE : U_CPU_PRE];
+	if (op->value_len == 0 ||
+	    span_ieq(op->value, op->value_len, "latest")) {
+		u->latest = s->value;
+		u->have |= NS_U_LATEST;
+	} else if (span_ieq(op->value, op->value_len, "avg")) {
+		u->avg = s->value;
+		u->have |= NS_U_AVG;
+	} else if (span_ieq(op->value, op->value_len, "std")) {
+		u->std = s->value;
+		u->have |= NS_U_STD;
+	} else
+		return -1;
+	u->precomputed = 1;
+	r->fields |= FB(mem ? F_MEM_PRE : F_CPU_PRE);
+	return 1;
+}
+
+static int
+add_kube_node(struct ns_builder *b, const struct ns_sample *s, int alloc)
+{
+	const struct ns_label *res = label_v(s, "resource");
+	struct ns_rec *r;
+	struct ns_res *x;
+
+	if (res == NULL)
+		return -1;
+	if (!span_eq(res->value, res->value_len, "cpu") &&
+	    !span_eq(res->value, res->value_len, "memory"))
+		return 0;
+	if (!node_rec(b, s, &r))
+		return -1;
+	x = alloc ? &r->alloc : &r->kcap;
+	if (res->value[0] == 'c') {
+		x->cpu_m = round(s->value * 1000);
+		r->fields |= FB(alloc ? F_ALLOC_CPU : F_KCAP_CPU);
+	} else {
+		x->mem_b = s->value;
+		r->fields |= FB(alloc ? F_ALLOC_MEM : F_KCAP_MEM);
+	}
+	return 1;
+}
+
+/* Set the pod's node from a pod series, unless kube_pod_info did. */
+static void
+pod_node(struct ns_builder *b, const struct ns_sample *s, uint32_t pi,
+    int info)
+{
+	const char *p;
+	size_t n;
+	uint32_t node = NONE;
+
+	if (!info && (b->pods[pi].flags & P_NODE_INFO))
+		return;
+	if (node_of(b, s, 1, &p, &n))
+		node = rec_for(b, p, n);
+	else if (!info)
+		return;
+	b->pods[pi].node = node;
+	if (info)
+		b->pods[pi].flags |= P_NODE_INFO;
+}
+
+static int
+add_container(struct ns_builder *b, const struct ns_sample *s, int init,
+    int lim)
+{
+	const struct ns_label *ns = label_v(s, "namespace"),
+	    *pod = label_v(s, "pod"), *cont = label_v(s, "container"),
+	    *res = label_v(s, "resource");
+	struct ns_container *c;
+	uint32_t pi, ci;
+	int cpu;
+
+	if (ns == NULL || pod == NULL || cont == NULL || res == NULL)
+		return -1;
+	if (span_eq(res->value, res->value_len, "cpu"))
+		cpu = 1;
+	else if (span_eq(res->value, res->value_len, "memory"))
+		cpu = 0;
+	else
+		return 0;
+	b->saw_pods = 1;
+	pi = pod_for(b, ns, pod);
+	pod_node(b, s, pi, 0);
+	if (bh_get(b, init ? K_ICONT : K_CONT, pi, 0, cont->value,
+	    cont->value_len, NULL, 0, (uint32_t)b->nconts, &ci) == 0) {
+		grow(&b->conts, &b->cconts, b->nconts + 1, sizeof(*b->conts));
+		memset(&b->conts[b->nconts], 0, sizeof(b->conts[0]));
+		b->conts[b->nconts].pod = pi;
+		b->conts[b->nconts].c.flags = init ? NS_C_INIT : 0;
+		b->nconts++;
+		b->pods[pi].ncont++;
+	}
+	c = &b->conts[ci].c;
+	if (lim && cpu) {
+		c->lim.cpu_m = round(s->value * 1000);
+		c->flags |= NS_C_LIM_CPU;
+	} else if (lim) {
+		c->lim.mem_b = s->value;
+		c->flags |= NS_C_LIM_MEM;
+	} else if (cpu) {
+		c->req.cpu_m = round(s->value * 1000);
+		c->flags |= NS_C_REQ_CPU;
+	} else {
+		c->req.mem_b = s->value;
+		c->flags |= NS_C_REQ_MEM;
+	}
+	return 1;
+}
+
+static int
+add_pod(struct ns_builder *b, const struct ns_sample *s, enum series k)
+{
+	const struct ns_label *ns = label_v(s, "namespace"),
+	    *pod = label_v(s, "pod"), *phase;
+	uint32_t pi;
+
+	if (ns == NULL || pod == NULL)
+		return -1;
+	if (k == S_POD_PHASE) {
+		phase = label_v(s, "phase");
+		if (phase == NULL)
+			return -1;
+		if (s->value != 1 ||
+		    (!span_eq(phase->value, phase->value_len, "Succeeded") &&
+		    !span_eq(phase->value, phase->value_len, "Failed")))
+			return 0;
+	}
+	b->saw_pods = 1;
+	pi = pod_for(b, ns, pod);
+	switch (k) {
+	case S_POD_INFO:
+		pod_node(b, s, pi, 1);
+		break;
+	case S_POD_START:
+		b->pods[pi].start = s->value;
+		b->pods[pi].flags |= P_START;
+		break;
+	default:
+		b->pods[pi].flags |= P_TERMINATED;
+		break;
+	}
+	return 1;
+}
+
+static int
+add_sample(struct ns_builder *b, const struct ns_sample *s, enum series k)
+{
+	const struct ns_label *l, *app;
+	struct ns_rec *r;
+	enum dim d;
+	uint32_t ai, ni, gi;
+
+	if (k != S_TYPE && k != S_POD_INFO && !isfinite(s->value))
+		return -1;
+	switch (k) {
+	case S_CAPACITY:
+		if ((l = label_v(s, "dim")) == NULL ||
+		    (d = ns_dim_parse(l->value, l->value_len)) == DIM_COUNT ||
+		    !node_rec(b, s, &r))
+			return -1;
+		r->cap[d] = s->value;
+		r->fields |= FB(F_CAP0 + d);
+		return 1;
+	case S_APP_REQ:
+		if ((app = label_v(s, "app")) == NULL ||
+		    (l = label_v(s, "dim")) == NULL ||
+		    (d = ns_dim_parse(l->value, l->value_len)) == DIM_COUNT)
+			return -1;
+		ai = app_for(b, app->value, app->value_len);
+		b->apps[ai].req[d] = s->value;
+		b->apps[ai].fields |= 1u << d;
+		return 1;
+	case S_PROFILE:
+		if ((app = label_v(s, "app")) == NULL)
+			return -1;
+		ai = app_for(b, app->value, app->value_len);
+		b->apps[ai].profile = s->value;
+		b->apps[ai].fields |= APP_PROFILE;
+		return 1;
+	case S_ASSIGNED:
+		if ((app = label_v(s, "app")) == NULL || !node_rec(b, s, &r))
+			return -1;
+		b->saw_assigned = 1;
+		ni = (uint32_t)(r - b->recs);
+		ai = app_for(b, app->value, app->value_len);
+		if (bh_get(b, K_ASG, ni, ai, "", 0, NULL, 0,
+		    (uint32_t)b->nasg, &gi) == 0) {
+			grow(&b->asg, &b->casg, b->nasg + 1, sizeof(*b->asg));
+			b->asg[b->nasg].node = ni;
+			b->asg[b->nasg].app = ai;
+			b->asg[b->nasg].count = 0;
+			b->nasg++;
+		}
+		b->asg[gi].count += s->value;
+		return 1;
+	case S_PMEM:
+		if (!node_rec(b, s, &r))
+			return -1;
+		r->pmem = s->value != 0;
+		r->raw |= RAW_PMEM;
+		r->fields |= FB(F_PMEM);
+		return 1;
+	case S_PMEM_SIZE:
+		if (!node_rec(b, s, &r))
+			return -1;
+		r->pmem_sum += s->value;
+		r->raw |= RAW_PMEM_SUM;
+		return 1;
+	case S_TYPE:
+		if ((l = label_v(s, "nodetype")) == NULL || !node_rec(b, s, &r))
+			return -1;
+		r->type = span_eq(l->value, l->value_len, "pmem") ?
+		    NS_TYPE_PMEM : span_eq(l->value, l->value_len, "dram") ?
+		    NS_TYPE_DRAM : NS_TYPE_UNKNOWN;
+		r->fields |= FB(F_TYPE);
+		return 1;
+	case S_HIT:
+		if (!node_rec(b, s, &r))
+			return -1;
+		if (s->value < r->hit)
+			r->hit = s->value;
+		r->fields |= FB(F_HIT);
+		return 1;
+	case S_UTIL:
+		return add_util(b, s);
+	case S_CPU:
+		return add_cpu(b, s);
+	case S_MEMTOTAL:
+	case S_MEMAVAIL:
+		if (!node_rec(b, s, &r))
+			return -1;
+		if (k == S_MEMTOTAL) {
+			r->memtotal = s->value;
+			r->raw |= RAW_MEMTOTAL;
+		} else {
+			r->memavail = s->value;
+			r->raw |= RAW_MEMAVAIL;
+		}
+		return 1;
+	case S_KALLOC:
+	case S_KCAP:
+		return add_kube_node(b, s, k == S_KALLOC);
+	case S_CREQ:
+	case S_CLIM:
+	case S_ICREQ:
+	case S_ICLIM:
+		return add_container(b, s, k == S_ICREQ || k == S_ICLIM,
+		    k == S_CLIM || k == S_ICLIM);
+	case S_POD_INFO:
+	case S_POD_START:
+	case S_POD_PHASE:
+		return add_pod(b, s, k);
+	case S_NONE:
+		break;
+	}
+	return 0;
+}
+
+struct ns_builder *
+ns_builder_new(struct ns_store *st, size_t source_id)
+{
+	struct ns_builder *b;
+	const struct ns_source *src;
+
+	if (source_id >= st->nsrc)
+		return NULL;
+	src = st->src[source_id];
+	b = xcalloc(1, sizeof(*b));
+	b->st = st;
+	b->uid = src->uid;
+	b->hint = source_id;
+	if (src->node) {
+		b->fixed = xstrdup(src->node);
+		b->fixed_len = strlen(src->node);
+	}
+	b->label = dup_span(st->label, st->label_len);
+	b->label_len = st->label_len;
+	b->last_node = NONE;
+	return b;
+}
+
+int
+ns_builder_add(struct ns_builder *b, const struct ns_sample *s)
+{
+	enum series k = series_of(s->name, s->name_len);
+	int r;
+
+	b->stats.samples++;
+	if (k == S_NONE) {
+		b->stats.ignored++;
+		return NS_ADD_IGNORED;
+	}
+	r = add_sample(b, s, k);
+	if (r > 0) {
+		b->stats.kept++;
+		return NS_ADD_KEPT;
+	}
+	if (r == 0) {
+		b->stats.ignored++;
+		return NS_ADD_IGNORED;
+	}
+	b->stats.dropped++;
+	return NS_ADD_DROPPED;
+}
+
+static size_t
+builder_bytes(const struct ns_builder *b)
+{
+	return sizeof(*b) + b->hcap * sizeof(*b->h) + b->pcap +
+	    b->crecs * sizeof(*b->recs) + b->capps * sizeof(*b->apps) +
+	    b->casg * sizeof(*b->asg) + b->cpods * sizeof(*b->pods) +
+	    b->cconts * sizeof(*b->conts) + b->busy_bytes;
+}
+
+void
+ns_builder_stats(const struct ns_builder *b, struct ns_builder_stats *out)
+{
+	*out = b->stats;
+	out->pods = b->npods;
+	out->bytes = builder_bytes(b);
+}
+
+static void
+builder_free(struct ns_builder *b)
+{
+	size_t i;
+
+	free(b->fixed);
+	free(b->label);
+	free(b->h);
+	free(b->pool);
+	if (b->recs)
+		for (i = 0; i < b->nrecs; i++) {
+			free(b->recs[i].busy);
+			free(b->recs[i].hist);
+		}
+	free(b->recs);
+	free(b->apps);
+	free(b->asg);
+	free(b->pods);
+	free(b->conts);
+	free(b);
+}
+
+void
+ns_builder_abort(struct ns_builder *b)
+{
+	if (b != NULL)
+		builder_free(b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Commit: grouping */
+
+static void *
+shrink(void *p, size_t n, size_t size)
+{
+	if (n == 0) {
+		free(p);
+		return NULL;
+	}
+	return xrealloc(p, n * size);
+}
+
+/* Assigned apps grouped by node, feed order within a node. */
+static struct ns_assigned *
+group_assigned(struct ns_builder *b, uint32_t **appidx)
+{
+	struct ns_assigned *out;
+	uint32_t *ai, *pos;
+	size_t i;
+
+	if (b->nasg == 0) {
+		*appidx = NULL;
+		return NULL;
+	}
+	out = xcalloc(b->nasg, sizeof(*out));
+	ai = xmalloc(b->nasg * sizeof(*ai));
+	pos = xcalloc(b->nrecs, sizeof(*pos));
+	for (i = 0; i < b->nasg; i++)
+		b->recs[b->asg[i].node].asg_n++;
+	for (i = 0; i < b->nrecs; i++) {
+		b->recs[i].asg_off = (uint32_t)(i ? b->recs[i - 1].asg_off +
+		    b->recs[i - 1].asg_n : 0);
+		pos[i] = b->recs[i].asg_off;
+	}
+	for (i = 0; i < b->nasg; i++) {
+		uint32_t j = pos[b->asg[i].node]++;
+
+		out[j].count = b->asg[i].count;
+		ai[j] = b->asg[i].app;
+	}
+	free(pos);
+	*appidx = ai;
+	return out;
+}
+
+struct podkey {
+	uint32_t node, idx;
+	int has_start;
+	double start;
+};
+
+/* By node, then newest start first (unknown last), then feed order. */
+static int
+pod_cmp(const void *x, const void *y)
+{
+	const struct podkey *a = x, *c = y;
+
+	if (a->node != c->node)
+		return a->node < c->node ? -1 : 1;
+	if (a->has_start != c->has_start)
+		return a->has_start ? -1 : 1;
+	if (a->has_start && a->start != c->start)
+		return a->start > c->start ? -1 : 1;
+	return a->idx < c->idx ? -1 : 1;
+}
+
+/* Pods on nodes, grouped by node, newest start first; their sums. */
+static void
+group_pods(struct ns_builder *b, struct ns_snap *s)
+{
+	struct podkey *order;
+	uint32_t *cpos;
+	size_t i, n = 0, nc = 0;
+
+	if (b->npods == 0)
+		return;
+	order = xmalloc(b->npods * sizeof(*order));
+	for (i = 0; i < b->npods; i++)
+		if (b->pods[i].node != NONE &&
+		    !(b->pods[i].flags & P_TERMINATED)) {
+			order[n].node = b->pods[i].node;
+			order[n].idx = (uint32_t)i;
+			order[n].has_start = (b->pods[i].flags & P_START) != 0;
+			order[n].start = b->pods[i].start;
+			n++;
+			b->pods[i].cont_off = (uint32_t)nc;
+			nc += b->pods[i].ncont;
+		}
+	qsort(order, n, sizeof(*order), pod_cmp);
+	s->conts = nc ? xcalloc(nc, sizeof(*s->conts)) : NULL;
+	s->nconts = nc;
+	cpos = xcalloc(b->npods, sizeof(*cpos));
+	for (i = 0; i < b->nconts; i++) {
+		const struct bpod *p = &b->pods[b->conts[i].pod];
+
+		if (p->node == NONE || (p->flags & P_TERMINATED))
+			continue;
+		s->conts[p->cont_off + cpos[b->conts[i].pod]++] =
+		    b->conts[i].c;
+	}
+	free(cpos);
+	s->pods = n ? xcalloc(n, sizeof(*s->pods)) : NULL;
+	s->npods = n;
+	for (i = 0; i < n; i++) {
+		const struct bpod *p = &b->pods[order[i].idx];
+		struct ns_pod *o = &s->pods[i];
+		struct ns_rec *r = &b->recs[p->node];
+		struct ns_res init_req = { 0, 0 }, init_lim = { 0, 0 };
+		size_t j;
+
+		o->ns = b->pool + p->off;	/* the snapshot's pool */
+		o->name = o->ns + p->ns_len + 1;
+		o->start_time = (p->flags & P_START) ? p->start : NAN;
+		o->containers = p->ncont ? s->conts + p->cont_off : NULL;
+		o->ncontainers = p->ncont;
+		for (j = 0; j < p->ncont; j++) {
+			const struct ns_container *c = &o->containers[j];
+
+			if (c->flags & NS_C_INIT) {
+				init_req.cpu_m = fmax(init_req.cpu_m,
+				    c->req.cpu_m);
+				init_req.mem_b = fmax(init_req.mem_b,
+				    c->req.mem_b);
+				init_lim.cpu_m = fmax(init_lim.cpu_m,
+				    c->lim.cpu_m);
+				init_lim.mem_b = fmax(init_lim.mem_b,
+				    c->lim.mem_b);
+			} else {
+				o->req.cpu_m += c->req.cpu_m;
+				o->req.mem_b += c->req.mem_b;
+				o->lim.cpu_m += c->lim.cpu_m;
+				o->lim.mem_b += c->lim.mem_b;
+			}
+		}
+		o->req.cpu_m = fmax(o->req.cpu_m, init_req.cpu_m);
+		o->req.mem_b = fmax(o->req.mem_b, init_req.mem_b);
+		o->lim.cpu_m = fmax(o->lim.cpu_m, init_lim.cpu_m);
+		o->lim.mem_b = fmax(o->lim.mem_b, init_lim.mem_b);
+		if (r->pod_n == 0)
+			r->pod_off = (uint32_t)i;
+		r->pod_n++;
+		r->preq.cpu_m += o->req.cpu_m;
+		r->preq.mem_b += o->req.mem_b;
+		r->plim.cpu_m += fmax(o->lim.cpu_m, o->req.cpu_m);
+		r->plim.mem_b += fmax(o->lim.mem_b, o->req.mem_b);
+	}
+	free(order);
+}
+
+/* ------------------------------------------------------------------ */
+/* Commit: derived load values */
+
+static struct hent *
+hist_at(struct hist *h, uint32_t i)
+{
+	return &h->e[(h->start + i) % h->cap];
+}
+
+static struct hist *
+hist_push(struct hist *h, const struct hent *e)
+{
+	if (h == NULL || h->n == h->cap) {
+		uint32_t cap = h ? h->cap * 2 : 8, i;
+		struct hist *g;
+
+		if (h != NULL && h->cap >= NS_HIST_MAX) {
+			h->start = (h->start + 1) % h->cap;	/* drop oldest */
+			h->n--;
+		} else {
+			if (cap > NS_HIST_MAX)
+				cap = NS_HIST_MAX;
+			g = xmalloc(sizeof(*g) + cap * sizeof(g->e[0]));
+			g->start = 0;
+			g->n = h ? h->n : 0;
+			g->cap = cap;
+			for (i = 0; h && i < h->n; i++)
+				g->e[i] = *hist_at(h, i);
+			free(h);
+			h = g;
+		}
+	}
+	*hist_at(h, h->n++) = *e;
+	return h;
+}
+
+/* Population mean and std (two passes) of x[0..n). */
+static void
+mean_std(const double *x, size_t n, double *mean, double *std)
+{
+	double m = 0, v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		m += x[i];
+	m /= (double)n;
+	for (i = 0; i < n; i++)
+		v += (x[i] - m) * (x[i] - m);
+	*mean = m;
+	*std = sqrt(v / (double)n);
+}
+
+static double
+clamp100(double x)
+{
+	return x < 0 ? 0 : x > 100 ? 100 : x;
+}
+
+/*
+ * Rates, memory, history and window statistics of rec r, whose previous
+ * version (same source) is o (or NULL), committed at prev_t.
+ */
+static void
+derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
+    double prev_t, double now, double *scratch)
+{
+	struct hent e = { now, NAN, NAN, NAN, NAN };
+	double keep = fmax(st->window, st->rate_window);
+	double wsum = 0, wdt = 0, mean, std;
+	struct hist *h;
+	size_t ncpu = 0, nmem = 0;
+	uint32_t i;
+
+	if (!(r->raw & (RAW_CPU | RAW_MEMTOTAL | RAW_MEMAVAIL)))
+		return;
+	if ((r->raw & RAW_CPU) && r->ncpu > 0 && o != NULL &&
+	    (o->raw & RAW_CPU) && o->ncpu == r->ncpu &&
+	    o->nbusy == r->nbusy && o->busy_sig == r->busy_sig &&
+	    now > prev_t) {
+		double d = 0;
+
+		for (i = 0; i < r->nbusy; i++) {
+			if (r->busy[i] < o->busy[i])
+				break;			/* a counter reset */
+			d += r->busy[i] - o->busy[i];
+		}
+		if (i == r->nbusy) {
+			e.dt = now - prev_t;
+			e.cpu = clamp100(100 * d / (e.dt * r->ncpu));
+		}
+	}
+	if ((r->raw & RAW_MEMTOTAL) && (r->raw & RAW_MEMAVAIL) &&
+	    r->memtotal > 0)
+		e.mem = clamp100(100 * (1 - r->memavail / r->memtotal));
+
+	/* The history moves from the old rec to the new one. */
+	h = o ? o->hist : NULL;
+	if (o)
+		o->hist = NULL;
+	while (h && h->n > 0 && hist_at(h, 0)->t <= now - keep) {
+		h->start = (h->start + 1) % h->cap;
+		h->n--;
+	}
+	if (!isnan(e.cpu)) {
+		double s = e.cpu * e.dt, t = e.dt;
+
+		for (i = h ? h->n : 0; st->rate_window > 0 && i-- > 0;) {
+			const struct hent *x = hist_at(h, i);
+
+			if (x->t <= now - st->rate_window)
+				break;
+			if (!isnan(x->cpu)) {
+				s += x->cpu * x->dt;
+				t += x->dt;
+			}
+		}
+		e.cpu5 = s / t;
+	}
+	h = hist_push(h, &e);
+	r->hist = h;
+
+	/* Window statistics. */
+	for (i = 0; i < h->n; i++) {
+		const struct hent *x = hist_at(h, i);
+
+		if (x->t <= now - st->window || isnan(x->cpu))
+			continue;
+		wsum += x->cpu * x->dt;
+		wdt += x->dt;
+		scratch[ncpu++] = st->rate_window > 0 ? x->cpu5 : x->cpu;
+	}
+	if (ncpu > 0) {
+		struct ns_util *u = &r->util[U_CPU];
+
+		mean_std(scratch, ncpu, &mean, &std);
+		u->avg = wsum / wdt;
+		u->std = std;
+		u->have = NS_U_AVG | NS_U_STD;
+		if (!isnan(e.cpu)) {
+			u->latest = e.cpu;
+			u->have |= NS_U_LATEST;
+		}
+		u->samples = (unsigned)ncpu;
+		r->fields |= FB(F_CPU);
+	}
+	for (i = 0; i < h->n; i++) {
+		const struct hent *x = hist_at(h, i);
+
+		if (x->t > now - st->window && !isnan(x->mem))
+			scratch[nmem++] = x->mem;
+	}
+	if (nmem > 0) {
+		struct ns_util *u = &r->util[U_MEM];
+
+		mean_std(scratch, nmem, &u->avg, &u->std);
+		u->have = NS_U_AVG | NS_U_STD;
+		if (!isnan(e.mem)) {
+			u->latest = e.mem;
+			u->have |= NS_U_LATEST;
+		}
+		u->samples = (unsigned)nmem;
+		r->fields |= FB(F_MEM);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Commit */
+
+static struct ns_source *
+source_by_uid(const struct ns_store *st, uint64_t uid, size_t hint)
+{
+	size_t i;
+
+	if (hint < st->nsrc && st->src[hint]->uid == uid)
+		return st->src[hint];
+	for (i = 0; i < st->nsrc; i++)
+		if (st->src[i]->uid == uid)
+			return st->src[i];
+	return NULL;
+}
+
+int
+ns_commit(struct ns_store *st, struct ns_builder *b, double now)
+{
+	struct ns_source *src = b->st == st ?
+	    source_by_uid(st, b->uid, b->hint) : NULL;
+	struct ns_snap *s, *old;
+	uint32_t *appidx;
+	double *scratch;
+	size_t i, pool_len;
+
+	if (src == NULL) {
+		builder_free(b);
+		return NS_ERR_GONE;
+	}
+	old = src->snap;
+	s = xcalloc(1, sizeof(*s));
+	s->t = now;
+	s->stats = b->stats;
+	s->stats.bytes = builder_bytes(b);
+
+	/* The pool is final first: pods point into it. */
+	pool_len = b->plen;
+	s->pool = shrink(b->pool, pool_len, 1);
+	b->pool = s->pool;
+
+	/* Group what refers to nodes by node. */
+	s->asg = group_assigned(b, &appidx);
+	s->nasg = b->nasg;
+	group_pods(b, s);
+	s->stats.pods = s->npods;
+	for (i = 0; i < b->nrecs; i++) {
+		struct ns_rec *r = &b->recs[i];
+
+		if (!(r->raw & RAW_PMEM) && (r->raw & RAW_PMEM_SUM)) {
+			r->pmem = r->pmem_sum != 0;
+			r->fields |= FB(F_PMEM);
+		}
+		if (b->saw_assigned)
+			r->fields |= FB(F_ASSIGNED);
+		if (b->saw_pods)
+			r->fields |= FB(F_PODS);
+	}
+
+	/* The arrays become the snapshot's, at their final addresses. */
+	b->pool = NULL;
+	s->recs = shrink(b->recs, b->nrecs, sizeof(*s->recs));
+	s->nrecs = b->nrecs;
+	b->recs = NULL;
+	s->apps = shrink(b->apps, b->napps, sizeof(*s->apps));
+	s->napps = b->napps;
+	b->apps = NULL;
+
+	/* Apps into the index. */
+	for (i = 0; i < s->napps; i++) {
+		struct ns_apprec *a = &s->apps[i];
+
+		a->snap = s;
+		a->app = (struct ns_app *)index_get(st, &st->apps,
+		    s->pool + a->name_off, a->name_len);
+		a->prev = NULL;
+		a->next = a->app->e.recs;
+		if (a->next)
+			a->next->prev = a;
+		a->app->e.recs = a;
+	}
+	for (i = 0; i < s->nasg; i++)
+		s->asg[i].app = s->apps[appidx[i]].app;
+	free(appidx);
+
+	/* Nodes into the index, with the values derived from the old. */
+	scratch = xmalloc(NS_HIST_MAX * sizeof(*scratch));
+	s->bytes = sizeof(*s) + pool_len + s->nrecs * sizeof(*s->recs) +
+	    s->napps * sizeof(*s->apps) + s->nasg * sizeof(*s->asg) +
+	    s->npods * sizeof(*s->pods) + s->nconts * sizeof(*s->conts);
+	for (i = 0; i < s->nrecs; i++) {
+		struct ns_rec *r = &s->recs[i], *o = NULL;
+
+		r->snap = s;
+		if (r->fields == 0 && !(r->raw & (RAW_CPU | RAW_MEMTOTAL |
+		    RAW_MEMAVAIL))) {
+			r->node = NULL;		/* nothing to say */
+			continue;
+		}
+		r->node = (struct ns_node *)index_get(st, &st->nodes,
+		    s->pool + r->name_off, r->name_len);
+		if (old != NULL)
+			for (o = r->node->e.recs; o && o->snap != old;
+			    o = o->next)
+				;
+		derive(st, r, o, old ? old->t : now, now, scratch);
+		r->prev = NULL;
+		r->next = r->node->e.recs;
+		if (r->next)
+			r->next->prev = r;
+		r->node->e.recs = r;
+		s->bytes += r->busy_cap * sizeof(double) + hist_bytes(r->hist);
+	}
+	free(scratch);
+	s->stats.nodes = s->nrecs;
+	s->stats.apps = s->napps;
+	st->bytes += s->bytes;
+
+	src->snap = s;
+	snap_drop(st, old);
+	builder_free(b);
+	return NS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Read side */
+
+const struct ns_node *
+ns_find(const struct ns_store *st, const char *name, size_t len)
+{
+	return (const struct ns_node *)index_find(&st->nodes, name, len);
+}
+
+size_t
+ns_node_count(const struct ns_store *st)
+{
+	return st->nodes.n;
+}
+
+const struct ns_node *
+ns_first(const struct ns_store *st)
+{
+	return (const struct ns_node *)st->nodes.first;
+}
+
+const struct ns_node *
+ns_next(const struct ns_node *n)
+{
+	return (const struct ns_node *)n->e.onext;
+}
+
+const char *
+ns_node_name(const struct ns_node *n, size_t *len)
+{
+	if (len)
+		*len = n->e.len;
+	return n->e.name;
+}
+
+const struct ns_app *
+ns_app_find(const struct ns_store *st, const char *name, size_t len)
+{
+	return (const struct ns_app *)index_find(&st->apps, name, len);
+}
+
+size_t
+ns_app_count(const struct ns_store *st)
+{
+	return st->apps.n;
+}
+
+const struct ns_app *
+ns_app_first(const struct ns_store *st)
+{
+	return (const struct ns_app *)st->apps.first;
+}
+
+const struct ns_app *
+ns_app_next(const struct ns_app *a)
+{
+	return (const struct ns_app *)a->e.onext;
+}
+
+const char *
+ns_app_name(const struct ns_app *a, size_t *len)
+{
+	if (len)
+		*len = a->e.len;
+	return a->e.name;
+}
+
+/* The public NS_HAVE_* bits of internal fields. */
+static unsigned
+public_bits(uint32_t f)
+{
+	unsigned p = 0;
+
+	if (f & F_CAP_ALL)
+		p |= NS_HAVE_CAPACITY;
+	if (f & FB(F_PMEM))
+		p |= NS_HAVE_PMEM;
+	if (f & FB(F_TYPE))
+		p |= NS_HAVE_TYPE;
+	if (f & FB(F_HIT))
+		p |= NS_HAVE_DRAM_HIT;
+	if (f & FB(F_ASSIGNED))
+		p |= NS_HAVE_ASSIGNED;
+	if (f & (FB(F_CPU_PRE) | FB(F_CPU)))
+		p |= NS_HAVE_CPU;
+	if (f & (FB(F_MEM_PRE) | FB(F_MEM)))
+		p |= NS_HAVE_MEM;
+	if (f & FB(F_ALLOC_CPU))
+		p |= NS_HAVE_ALLOC_CPU;
+	if (f & FB(F_ALLOC_MEM))
+		p |= NS_HAVE_ALLOC_MEM;
+	if (f & FB(F_KCAP_CPU))
+		p |= NS_HAVE_KCAP_CPU;
+	if (f & FB(F_KCAP_MEM))
+		p |= NS_HAVE_KCAP_MEM;
+	if (f & FB(F_PODS))
+		p |= NS_HAVE_PODS;
+	return p;
+}
+
+static void
+take_util(struct ns_util *dst, const struct ns_rec *pre,
+    const struct ns_rec *comp, int upre, int ucomp,
+    const struct ns_rec **used)
+{
+	const struct ns_rec *r = pre ? pre : comp;
+
+	if (r == NULL)
+		return;
+	*dst = r->util[pre ? upre : ucomp];
+	dst->t = r->snap->t;
+	*used = r;
+}
+
+void
+ns_view(const struct ns_store *st, const struct ns_node *n, double now,
+    double staleness, struct ns_view *v)
+{
+	const struct ns_rec *from[F_COUNT], *r, *used[F_COUNT + 2];
+	uint32_t want = F_ALL, got = 0;
+	size_t nused = 0, i;
+	int d;
+
+	(void)st;
+	memset(v, 0, sizeof(*v));
+	v->node = n;
+	v->age = -1;
+	v->stale_age = -1;
+	v->state = NS_UNKNOWN;
+	if (n == NULL || n->e.recs == NULL)
+		return;
+	memset(from, 0, sizeof(from));
+	for (r = n->e.recs; r != NULL; r = r->next) {
+		double age = now - r->snap->t;
+		uint32_t take;
+
+		if (v->age < 0 || age < v->age)
+			v->age = age;
+		if (age > staleness)
+			continue;
+		v->state = NS_FRESH;
+		take = r->fields & want;
+		want &= ~take;
+		got |= take;
+		while (take) {
+			from[__builtin_ctz(take)] = r;
+			take &= take - 1;
+		}
+	}
+	if (v->state != NS_FRESH)
+		v->state = NS_STALE;
+
+	for (d = 0; d < DIM_COUNT; d++)
+		if ((r = from[F_CAP0 + d]) != NULL) {
+			v->capacity[d] = r->cap[d];
+			v->capacity_mask |= 1u << d;
+			used[nused++] = r;
+		}
+	if ((r = from[F_PMEM]) != NULL) {
+		v->pmem = r->pmem != 0;
+		used[nused++] = r;
+	}
+	if ((r = from[F_TYPE]) != NULL) {
+		v->type = r->type;
+		used[nused++] = r;
+	}
+	if ((r = from[F_HIT]) != NULL) {
+		v->dram_hit_ratio = r->hit;
+		used[nused++] = r;
+	}
+	if ((r = from[F_ASSIGNED]) != NULL) {
+		v->assigned = r->asg_n ? r->snap->asg + r->asg_off : NULL;
+		v->nassigned = r->asg_n;
+		used[nused++] = r;
+	}
+	take_util(&v->cpu, from[F_CPU_PRE], from[F_CPU], U_CPU_PRE, U_CPU,
+	    &used[nused]);
+	if (v->cpu.have)
+		nused++;
+	take_util(&v->mem, from[F_MEM_PRE], from[F_MEM], U_MEM_PRE, U_MEM,
+	    &used[nused]);
+	if (v->mem.have)
+		nused++;
+	if ((r = from[F_ALLOC_CPU]) != NULL) {
+		v->allocatable.cpu_m = r->alloc.cpu_m;
+		used[nused++] = r;
+	}
+	if ((r = from[F_ALLOC_MEM]) != NULL) {
+		v->allocatable.mem_b = r->alloc.mem_b;
+		used[nused++] = r;
+	}
+	if ((r = from[F_KCAP_CPU]) != NULL) {
+		v->kcapacity.cpu_m = r->kcap.cpu_m;
+		used[nused++] = r;
+	}
+	if ((r = from[F_KCAP_MEM]) != NULL) {
+		v->kcapacity.mem_b = r->kcap.mem_b;
+		used[nused++] = r;
+	}
+	if ((r = from[F_PODS]) != NULL) {
+		v->pods = r->pod_n ? r->snap->pods + r->pod_off : NULL;
+		v->npods = r->pod_n;
+		v->pods_requests = r->preq;
+		v->pods_limits = r->plim;
+		used[nused++] = r;
+	}
+	v->have = public_bits(got);
+	for (i = 0; i < nused; i++)
+		if (now - used[i]->snap->t > v->used_age)
+			v->used_age = now - used[i]->snap->t;
+
+	/* What only stale sources have. */
+	for (r = n->e.recs; r != NULL; r = r->next) {
+		double age = now - r->snap->t;
+		unsigned s;
+
+		if (age <= staleness)
+			continue;
+		s = public_bits(r->fields) & ~v->have;
+		v->capacity_stale_mask |= r->fields & F_CAP_ALL &
+		    ~v->capacity_mask;
+		if ((s || (r->fields & F_CAP_ALL & ~v->capacity_mask)) &&
+		    (v->stale_age < 0 || age < v->stale_age))
+			v->stale_age = age;
+		v->stale |= s;
+	}
+}
+
+double
+ns_view_assigned(const struct ns_view *v, const struct ns_app *app)
+{
+	size_t i;
+
+	for (i = 0; i < v->nassigned; i++)
+		if (v->assigned[i].app == app)
+			return v->assigned[i].count;
+	return 0;
+}
+
+void
+ns_app_view(const struct ns_store *st, const struct ns_app *a, double now,
+    double staleness, struct ns_app_view *v)
+{
+	const struct ns_apprec *r;
+	uint32_t want = (1u << DIM_COUNT) - 1 + APP_PROFILE;
+
+	(void)st;
+	memset(v, 0, sizeof(*v));
+	v->app = a;
+	v->age = -1;
+	v->state = NS_UNKNOWN;
+	if (a == NULL || a->e.recs == NULL)
+		return;
+	v->state = NS_STALE;
+	for (r = a->e.recs; r != NULL; r = r->next) {
+		double age = now - r->snap->t;
+		uint32_t take;
+		int d;
+
+		if (v->age < 0 || age < v->age)
+			v->age = age;
+		if (age > staleness)
+			continue;
+		v->state = NS_FRESH;
+		take = r->fields & want;
+		want &= ~take;
+		for (d = 0; d < DIM_COUNT; d++)
+			if (take & (1u << d)) {
+				v->requested[d] = r->req[d];
+				v->requested_mask |= 1u << d;
+			}
+		if (take & APP_PROFILE) {
+			v->has_profile = 1;
+			v->profile = r->profile;
+		}
+	}
+}
