@@ -18,6 +18,8 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "nodestore.h"
+#include "scrape.h"
 #include "server.h"
 #include "stats.h"
 #include "version.h"
@@ -30,6 +32,8 @@ static int sig_pipe[2] = { -1, -1 };
 struct app {
 	struct loop *loop;
 	struct server *srv;
+	struct ns_store *store;
+	struct scraper *scraper;
 	const char *config_path;
 	struct loop_timer drain_timer;
 	int stop;
@@ -150,6 +154,7 @@ reload(struct app *a)
 		return;
 	}
 	log_set_levels(cfg->levels);
+	scraper_reconfigure(a->scraper, cfg);
 	stats.reloads_ok++;
 	stats.last_reload_ok = 1;
 	log_info(LOGGER_SERVER, "configuration reloaded path=%s algorithm=%s",
@@ -278,6 +283,9 @@ main(int argc, char **argv)
 		loop_free(a.loop);
 		return EXIT_RUNTIME;
 	}
+	a.store = ns_store_new();
+	a.scraper = scraper_new(a.loop, a.store, cfg);
+	server_attach_metrics(a.srv, a.scraper, a.store);
 	while (!a.stop) {
 		if (server_draining(a.srv) && server_connections(a.srv) == 0)
 			break;
@@ -288,7 +296,9 @@ main(int argc, char **argv)
 		}
 	}
 	log_info(LOGGER_SERVER, "stopped");
+	scraper_free(a.scraper);
 	server_free(a.srv);
+	ns_store_free(a.store);
 	loop_free(a.loop);
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);

@@ -26,10 +26,13 @@ struct ext_node {
 	int tok;                /* the Node object, or -1 (NodeNames form) */
 };
 
+struct ns_store;
+
 struct algo_ctx {
 	const struct config *cfg;
 	const struct json_doc *doc;     /* the request, for Node objects */
 	struct arena *arena;
+	const struct ns_store *store;   /* node metrics, read only */
 };
 
 enum verdict {

@@ -44,8 +44,9 @@ int ext_decode_args(const struct json_doc *d, struct arena *a,
  * body[0..len).  Writes the JSON answer to `out`, returns the HTTP
  * status; *nodes is the node count of the request (-1 if not decoded).
  */
+struct ns_store;
 int ext_handle(enum route r, const struct config *cfg,
-    struct ext_scratch *s, const char *body, size_t len, struct buf *out,
-    long *nodes);
+    const struct ns_store *store, struct ext_scratch *s, const char *body,
+    size_t len, struct buf *out, long *nodes);
 
 #endif

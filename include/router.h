@@ -21,10 +21,16 @@ struct response {
 	long nodes;             /* -1 when not an extender call */
 };
 
+struct scraper;
+struct ns_store;
+
 struct router_env {
 	const struct config *cfg;
 	int draining;
 	size_t connections;
+	const struct scraper *scraper;  /* NULL: no metrics sources */
+	const struct ns_store *store;
+	double now;                     /* loop clock, seconds */
 };
 
 /* Answer `req` with body[0..len): the body bytes go to `body`. */

@@ -33,6 +33,12 @@ int server_reload(struct server *s, struct config *cfg, char *err,
 const struct config *server_config(const struct server *s);
 
 /* Stop accepting, close idle connections, finish the others. */
+struct scraper;
+struct ns_store;
+/* What /readyz, /status, /metrics, /nodes and the algorithms read. */
+void server_attach_metrics(struct server *s, const struct scraper *scraper,
+    const struct ns_store *store);
+
 void server_drain(struct server *s);
 int server_draining(const struct server *s);
 size_t server_connections(const struct server *s);

@@ -5,6 +5,9 @@
 
 #include "json.h"
 #include "log.h"
+#include "nodestore.h"
+#include "scrape.h"
+#include "storeview.h"
 #include "version.h"
 
 void
@@ -26,6 +29,23 @@ text(int status, const char *msg, struct buf *body, struct response *resp)
 	buf_adds(body, msg);
 }
 
+/* Ready: not draining, and every metrics source has fresh data. */
+static int
+router_ready(const struct router_env *env)
+{
+	struct buf why;
+	int ok;
+
+	if (env->draining)
+		return 0;
+	if (env->scraper == NULL)
+		return 1;
+	buf_init(&why);
+	ok = scraper_ready(env->scraper, &why);
+	buf_free(&why);
+	return ok;
+}
+
 static void
 readyz(const struct router_env *env, struct buf *body, struct response *resp)
 {
@@ -33,6 +53,14 @@ readyz(const struct router_env *env, struct buf *body, struct response *resp)
 		text(503, "not ready: shutting down\n", body, resp);
 		return;
 	}
+	buf_adds(body, "not ready: ");
+	if (env->scraper && !scraper_ready(env->scraper, body)) {
+		buf_addc(body, '\n');
+		resp->status = 503;
+		resp->ctype = "text/plain; charset=utf-8";
+		return;
+	}
+	body->len = 0;
 	text(200, "ok\n", body, resp);
 }
 
@@ -69,7 +97,7 @@ status(const struct router_env *env, struct buf *b, struct response *resp)
 	json_kv_str(b, "score_mode", c->score_mode == SCORE_WCA ? "wca" :
 	    "clamp");
 	buf_adds(b, ",\"ready\":");
-	buf_adds(b, env->draining ? "false" : "true");
+	buf_adds(b, router_ready(env) ? "true" : "false");
 	buf_adds(b, ",\"draining\":");
 	buf_adds(b, env->draining ? "true" : "false");
 	buf_adds(b, ",\"uptime_seconds\":");
@@ -95,8 +123,14 @@ status(const struct router_env *env, struct buf *b, struct response *resp)
 	buf_printf(b, ",\"successes\":%llu,\"failures\":%llu}",
 	    (unsigned long long)stats.reloads_ok,
 	    (unsigned long long)stats.reloads_failed);
-	/* Metrics sources arrive with the scraper; the shape is fixed now. */
-	buf_adds(b, ",\"sources\":[],\"nodes\":0,\"apps\":0}\n");
+	buf_adds(b, ",\"sources\":");
+	if (env->scraper)
+		scraper_status_json(env->scraper, b);
+	else
+		buf_adds(b, "[]");
+	buf_printf(b, ",\"nodes\":%zu,\"apps\":%zu}\n",
+	    env->store ? ns_node_count(env->store) : 0,
+	    env->store ? ns_app_count(env->store) : 0);
 }
 
 static int
@@ -127,8 +161,8 @@ router_dispatch(const struct router_env *env, const struct http_request *req,
 			return;
 		}
 		resp->ctype = "application/json";
-		resp->status = ext_handle(r, env->cfg, scratch, reqbody, len,
-		    body, &resp->nodes);
+		resp->status = ext_handle(r, env->cfg, env->store, scratch,
+		    reqbody, len, body, &resp->nodes);
 		return;
 	case ROUTE_OTHER:
 		router_error(404, "not found", body, resp);
@@ -146,6 +180,10 @@ router_dispatch(const struct router_env *env, const struct http_request *req,
 		resp->status = 200;
 		resp->ctype = "text/plain; version=0.0.4; charset=utf-8";
 		stats_render(body, algo_name(env->cfg->algo));
+		if (env->scraper)
+			scraper_metrics(env->scraper, body);
+		if (env->store)
+			storeview_metrics(env->store, body);
 		return;
 	case ROUTE_HEALTHZ:
 		text(200, "ok\n", body, resp);
@@ -155,6 +193,16 @@ router_dispatch(const struct router_env *env, const struct http_request *req,
 		return;
 	case ROUTE_STATUS:
 		status(env, body, resp);
+		return;
+	case ROUTE_NODES:
+		resp->status = 200;
+		resp->ctype = "application/json";
+		if (env->store)
+			storeview_nodes_json(env->store, env->now,
+			    env->cfg->staleness, body);
+		else
+			buf_adds(body, "{\"nodes\":[],\"apps\":[]}");
+		buf_addc(body, '\n');
 		return;
 	default:
 		router_error(404, "not found", body, resp);

@@ -105,6 +105,8 @@ struct server {
 	size_t nconns;
 	uint64_t next_id;
 	int draining;
+	const struct scraper *scraper;
+	const struct ns_store *store;
 };
 
 static void conn_process(struct conn *c);
@@ -351,7 +353,8 @@ static void
 conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 {
 	struct server *s = c->c_srv;
-	struct router_env env = { s->cfg, s->draining, s->nconns };
+	struct router_env env = { s->cfg, s->draining, s->nconns,
+	    s->scraper, s->store, (double)loop_now(s->loop) / 1000.0 };
 	struct response resp = { 0, NULL, NULL, ROUTE_OTHER, -1 };
 	uint64_t t0 = loop_clock_us(), us;
 	size_t out_before = c->c_out.len;
@@ -830,6 +833,14 @@ const struct config *
 server_config(const struct server *s)
 {
 	return s->cfg;
+}
+
+void
+server_attach_metrics(struct server *s, const struct scraper *scraper,
+    const struct ns_store *store)
+{
+	s->scraper = scraper;
+	s->store = store;
 }
 
 void
