@@ -27,12 +27,14 @@ struct ext_node {
 };
 
 struct ns_store;
+struct ns_view;
 
 struct algo_ctx {
 	const struct config *cfg;
 	const struct json_doc *doc;     /* the request, for Node objects */
 	struct arena *arena;
-	const struct ns_store *store;   /* node metrics, read only */
+	const struct ns_store *store;   /* node metrics, read only; or NULL */
+	double now;                     /* the store's clock, seconds */
 };
 
 enum verdict {
@@ -60,6 +62,17 @@ struct algo {
 	    const struct ext_pod *pod, const struct ext_node *nodes, size_t n,
 	    double *priority);
 };
+
+/*
+ * The metrics of one candidate node, for algorithms that judge nodes by
+ * them.  Returns 0 with *v filled when some source has fresh data for the
+ * node; otherwise -1, *v still filled, and `reason` (from ctx->arena) says
+ * why, e.g. "metrics for node n3 are 241 s old (staleness 180 s)" or "no
+ * metrics for node n3": filter lists the node in FailedNodes with it,
+ * prioritize scores it 0.
+ */
+int algo_node_metrics(const struct algo_ctx *ctx, const struct ext_node *n,
+    struct ns_view *v, const char **reason);
 
 /* NULL when the algorithm is not part of this build. */
 const struct algo *algo_for(enum algo_id id);

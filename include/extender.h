@@ -46,7 +46,7 @@ int ext_decode_args(const struct json_doc *d, struct arena *a,
  */
 struct ns_store;
 int ext_handle(enum route r, const struct config *cfg,
-    const struct ns_store *store, struct ext_scratch *s, const char *body,
-    size_t len, struct buf *out, long *nodes);
+    const struct ns_store *store, double now, struct ext_scratch *s,
+    const char *body, size_t len, struct buf *out, long *nodes);
 
 #endif

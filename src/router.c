@@ -161,8 +161,8 @@ router_dispatch(const struct router_env *env, const struct http_request *req,
 			return;
 		}
 		resp->ctype = "application/json";
-		resp->status = ext_handle(r, env->cfg, env->store, scratch,
-		    reqbody, len, body, &resp->nodes);
+		resp->status = ext_handle(r, env->cfg, env->store, env->now,
+		    scratch, reqbody, len, body, &resp->nodes);
 		return;
 	case ROUTE_OTHER:
 		router_error(404, "not found", body, resp);
