@@ -123,7 +123,9 @@ unit: $(TESTS)
 	@for t in $(TESTS); do $$t || exit 1; done
 
 # Load tests the release binary; decode_bench links the dev objects.
-bench: deps $(STATIC_BIN) build/bench/decode_bench
+BENCHES := build/bench/decode_bench build/bench/promtext_bench \
+	    build/bench/nodestore_bench
+bench: deps $(STATIC_BIN) $(BENCHES)
 	@WCA_BIN=$(STATIC_BIN) bench/run.sh
 
 build/bench/%: bench/%.c $(OBJS)

@@ -20,6 +20,9 @@ ROOT=$PWD
 
 BIN=${WCA_BIN:-build/wca-scheduler}
 DECODE_BENCH=${DECODE_BENCH:-build/bench/decode_bench}
+PROMTEXT_BENCH=${PROMTEXT_BENCH:-build/bench/promtext_bench}
+NODESTORE_BENCH=${NODESTORE_BENCH:-build/bench/nodestore_bench}
+RUN_SCRAPE_LOAD=${BENCH_SCRAPE_LOAD:-1}
 SECS=${BENCH_SECONDS:-3}
 NODE_COUNTS=${BENCH_NODES:-"10 100 500 781 5000"}
 VERBS=${BENCH_VERBS:-"filter prioritize"}
@@ -391,6 +394,22 @@ REPORT=$TMP/report.md
 			for form in $FORMS; do decode_files+=("$(body_file "$form" "$n")"); done
 		done
 		${PIN_SERVER[@]+"${PIN_SERVER[@]}"} "$DECODE_BENCH" "${decode_files[@]}" || true
+	fi
+	if [[ -x $PROMTEXT_BENCH ]]; then
+		printf '\nPrometheus text parsing (build/bench/promtext_bench: each corpus file repeated to\n'
+		printf 'about 1 MB, parsed whole and in 1000-line slices as the scraper does):\n\n'
+		${PIN_SERVER[@]+"${PIN_SERVER[@]}"} "$PROMTEXT_BENCH" test/data/promtext/*.txt || true
+	fi
+	if [[ -x $NODESTORE_BENCH ]]; then
+		printf '\nNode store (build/bench/nodestore_bench, development build):\n\n'
+		${PIN_SERVER[@]+"${PIN_SERVER[@]}"} "$NODESTORE_BENCH" || true
+	fi
+	if [[ $RUN_SCRAPE_LOAD == 1 ]]; then
+		printf '\nRequests while a large source is scraped (bench/scrape_load.py, %s;\n' "$BIN"
+		printf 'filter, NodeNames of 500, one connection, %s s per row):\n\n' "$((SECS + 2))"
+		sl_body=$(body_file names 500)
+		[[ -f $sl_body ]] || "$PYTHON" "$GEN" args --form names --nodes 500 -o "$sl_body"
+		"$PYTHON" bench/scrape_load.py "$BIN" "$sl_body" "$((SECS + 2))" || true
 	fi
 	if [[ -s $NOTES ]]; then
 		printf '\nNotes:\n\n'

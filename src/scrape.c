@@ -33,7 +33,7 @@
 /* Bytes read per recv(); also what one wake-up may parse per source. */
 #define SCRAPE_READ_CHUNK	(64 * 1024)
 /* Reads per wake-up before yielding to other fds (fairness). */
-#define SCRAPE_READS_PER_WAKE	4
+#define SCRAPE_READS_PER_WAKE	1
 #define SCRAPE_MAX_HEAD		(64 * 1024)
 #define SCRAPE_MAX_LINE		(1024 * 1024)
 #define SCRAPE_ERR_LEN		160
@@ -94,6 +94,7 @@ struct source {
 	double last_success_wall;       /* Unix seconds */
 	uint64_t last_success_ms;       /* loop clock */
 	double last_duration;           /* seconds, last attempt */
+	uint64_t last_commit_us;        /* the loop was busy committing */
 	uint64_t last_samples;
 	uint64_t last_malformed;
 	char last_error[SCRAPE_ERR_LEN];
@@ -196,9 +197,11 @@ static void
 source_succeed(struct source *s)
 {
 	const struct prom_stats *st = &s->parser.st;
-	uint64_t now = loop_now(s->sc->loop), i;
+	uint64_t now = loop_now(s->sc->loop), i, t0;
 
+	t0 = loop_clock_us();
 	ns_commit(s->sc->store, s->builder, (double)now / 1000.0);
+	s->last_commit_us = loop_clock_us() - t0;
 	s->builder = NULL;
 	s->last_duration = (double)(now - s->started_ms) / 1000.0;
 	s->last_success_wall = wall_now();
@@ -213,9 +216,10 @@ source_succeed(struct source *s)
 		    s->failing ? " recovered=yes" : "");
 	else
 		log_debug(LOGGER_METRICS, "scrape ok source=%s samples=%llu "
-		    "malformed=%llu duration=%.3f", s->url,
+		    "malformed=%llu duration=%.3f commit_us=%llu", s->url,
 		    (unsigned long long)st->samples,
-		    (unsigned long long)st->malformed, s->last_duration);
+		    (unsigned long long)st->malformed, s->last_duration,
+		    (unsigned long long)s->last_commit_us);
 	/* The rest of the scrape is kept; the first bad lines are named. */
 	for (i = 0; i < st->malformed && i < PROM_BAD_KEPT; i++)
 		log_debug(LOGGER_METRICS, "malformed line source=%s line=%llu "
@@ -863,6 +867,8 @@ scraper_status_json(const struct scraper *sc, struct buf *out)
 		    s->last_error_wall);
 		buf_adds(out, ",\"duration_seconds\":");
 		json_write_num(out, s->last_duration);
+		buf_adds(out, ",\"commit_seconds\":");
+		json_write_num(out, (double)s->last_commit_us / 1e6);
 		buf_printf(out, ",\"samples\":%llu,\"malformed_lines\":%llu,"
 		    "\"series_kept\":%zu,\"nodes\":%zu,\"apps\":%zu,"
 		    "\"pods\":%zu,\"memory_bytes\":%zu,\"scrapes_ok\":%llu}",
