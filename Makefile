@@ -130,7 +130,7 @@ bench: deps $(STATIC_BIN) $(BENCHES)
 
 build/bench/%: bench/%.c $(OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Ibench $(CFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
 
 install: $(STATIC_BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/wca-scheduler

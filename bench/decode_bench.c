@@ -12,41 +12,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "buf.h"
 #include "config.h"
 #include "extender.h"
 #include "json.h"
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) {
-		perror(path);
-		exit(1);
-	}
-	rewind(f);
-	p = xmalloc((size_t)n + 1);
-	if (fread(p, 1, (size_t)n, f) != (size_t)n) {
-		perror(path);
-		exit(1);
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
 
 /* Seconds per run of `what` on the body, best of the repetitions. */
 static double
@@ -54,12 +25,12 @@ time_runs(int what, const struct config *cfg, struct ext_scratch *s,
     struct buf *out, const char *body, size_t len, uint32_t *ntok)
 {
 	char err[JSON_ERR_LEN];
-	double t0, t, best = 1e9, start = now();
+	double t0, t, best = 1e9, start = bench_now();
 	long nodes;
 	int runs = 0;
 
 	do {
-		t0 = now();
+		t0 = bench_now();
 		out->len = 0;
 		if (what == 0) {
 			if (json_parse(&s->doc, body, len, err) < 0) {
@@ -73,11 +44,11 @@ time_runs(int what, const struct config *cfg, struct ext_scratch *s,
 			    (int)(out->len < 200 ? out->len : 200), out->p);
 			exit(1);
 		}
-		t = now() - t0;
+		t = bench_now() - t0;
 		if (t < best)
 			best = t;
 		runs++;
-	} while (now() - start < 0.5 || runs < 3);
+	} while (bench_now() - start < 0.5 || runs < 3);
 	return best;
 }
 
@@ -109,7 +80,7 @@ main(int argc, char **argv)
 	    "|---|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (i = 1; i < argc; i++) {
 		size_t len;
-		char *body = slurp(argv[i], &len);
+		char *body = bench_slurp(argv[i], &len);
 		const char *name = strrchr(argv[i], '/');
 		uint32_t ntok = 0;
 		double mb = (double)len / 1e6, tp, tf, tr;

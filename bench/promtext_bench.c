@@ -14,42 +14,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "buf.h"
 #include "promtext.h"
 
 #define DEFAULT_FILE	"test/data/promtext/node_exporter-1.5.0.txt"
 #define TARGET_BYTES	1000000
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) {
-		perror(path);
-		exit(1);
-	}
-	rewind(f);
-	p = xmalloc((size_t)n + 1);
-	if (fread(p, 1, (size_t)n, f) != (size_t)n) {
-		perror(path);
-		exit(1);
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
 
 struct sink {
 	double sum;
@@ -71,20 +42,20 @@ static double
 time_runs(struct prom_parser *p, const char *text, size_t len,
     size_t max_lines, struct sink *k)
 {
-	double t0, t, best = 1e9, start = now();
+	double t0, t, best = 1e9, start = bench_now();
 	int runs = 0;
 
 	do {
 		size_t pos = 0;
 		int r;
 
-		t0 = now();
+		t0 = bench_now();
 		prom_parser_reset(p);
 		do
 			r = prom_feed(p, text, len, &pos, 1, max_lines, sink_fn,
 			    k);
 		while (r == PROM_FEED_BUDGET);
-		t = now() - t0;
+		t = bench_now() - t0;
 		if (r != PROM_FEED_END || pos != len) {
 			fprintf(stderr, "promtext_bench: feed stopped at %zu\n",
 			    pos);
@@ -93,7 +64,7 @@ time_runs(struct prom_parser *p, const char *text, size_t len,
 		if (t < best)
 			best = t;
 		runs++;
-	} while (now() - start < 0.5 || runs < 3);
+	} while (bench_now() - start < 0.5 || runs < 3);
 	return best;
 }
 
@@ -115,7 +86,7 @@ main(int argc, char **argv)
 		const char *base = strrchr(path, '/');
 		struct buf text;
 		size_t len;
-		char *one = slurp(path, &len);
+		char *one = bench_slurp(path, &len);
 
 		first = 0;
 		if (len == 0) {

@@ -912,21 +912,110 @@ metric_source(struct buf *out, const char *name, const struct source *s)
 	buf_adds(out, "\"");
 }
 
+static double
+m_ok(const struct scraper *sc, const struct source *s, uint64_t now)
+{
+	(void)sc;
+	(void)now;
+	return (double)s->ok_total;
+}
+
+static double
+m_duration(const struct scraper *sc, const struct source *s, uint64_t now)
+{
+	(void)sc;
+	(void)now;
+	return s->last_duration;
+}
+
+static double
+m_commit(const struct scraper *sc, const struct source *s, uint64_t now)
+{
+	(void)sc;
+	(void)now;
+	return (double)s->last_commit_us / 1e6;
+}
+
+static double
+m_samples(const struct scraper *sc, const struct source *s, uint64_t now)
+{
+	(void)sc;
+	(void)now;
+	return (double)s->last_samples;
+}
+
+static double
+m_malformed(const struct scraper *sc, const struct source *s, uint64_t now)
+{
+	(void)sc;
+	(void)now;
+	return (double)s->last_malformed;
+}
+
+static double
+m_age(const struct scraper *sc, const struct source *s, uint64_t now)
+{
+	double age = source_age(s, now);
+
+	(void)sc;
+	return age < 0 ? INFINITY : age;
+}
+
+static double
+m_up(const struct scraper *sc, const struct source *s, uint64_t now)
+{
+	double age = source_age(s, now);
+
+	return age >= 0 && age <= sc->staleness;
+}
+
+/* The per-source series of /metrics, one row each. */
+static const struct {
+	const char *name, *type, *help;
+	double (*value)(const struct scraper *, const struct source *,
+	    uint64_t);
+} source_series[] = {
+	{ "wca_scheduler_scrapes_total", "counter",
+	    "Successful scrapes per source.", m_ok },
+	{ "wca_scheduler_scrape_duration_seconds", "gauge",
+	    "Duration of the last scrape attempt.", m_duration },
+	{ "wca_scheduler_scrape_commit_seconds", "gauge",
+	    "Time the last commit into the node store held the event loop.",
+	    m_commit },
+	{ "wca_scheduler_scrape_samples", "gauge",
+	    "Samples in the last successful scrape.", m_samples },
+	{ "wca_scheduler_scrape_malformed_lines", "gauge",
+	    "Malformed lines skipped in the last successful scrape.",
+	    m_malformed },
+	{ "wca_scheduler_source_age_seconds", "gauge",
+	    "Seconds since the source's last successful scrape (+Inf: never).",
+	    m_age },
+	{ "wca_scheduler_source_up", "gauge",
+	    "1 when the source's data is younger than staleness.", m_up },
+};
+
 void
 scraper_metrics(const struct scraper *sc, struct buf *out)
 {
 	uint64_t now = loop_now(sc->loop);
-	size_t i;
+	size_t i, k;
+	double v;
 	int r;
 
 	if (sc->nsrc == 0)
 		return;
-	metric_head(out, "wca_scheduler_scrapes_total", "counter",
-	    "Successful scrapes per source.");
-	for (i = 0; i < sc->nsrc; i++) {
-		metric_source(out, "wca_scheduler_scrapes_total", sc->src[i]);
-		buf_printf(out, "} %llu\n",
-		    (unsigned long long)sc->src[i]->ok_total);
+	for (k = 0; k < sizeof(source_series) / sizeof(source_series[0]);
+	    k++) {
+		metric_head(out, source_series[k].name, source_series[k].type,
+		    source_series[k].help);
+		for (i = 0; i < sc->nsrc; i++) {
+			metric_source(out, source_series[k].name, sc->src[i]);
+			v = source_series[k].value(sc, sc->src[i], now);
+			if (isinf(v))
+				buf_adds(out, "} +Inf\n");
+			else
+				buf_printf(out, "} %.9g\n", v);
+		}
 	}
 	metric_head(out, "wca_scheduler_scrape_errors_total", "counter",
 	    "Failed scrapes per source and reason.");
@@ -937,47 +1026,4 @@ scraper_metrics(const struct scraper *sc, struct buf *out)
 			buf_printf(out, ",reason=\"%s\"} %llu\n", serr_names[r],
 			    (unsigned long long)sc->src[i]->err_total[r]);
 		}
-	metric_head(out, "wca_scheduler_scrape_duration_seconds", "gauge",
-	    "Duration of the last scrape attempt.");
-	for (i = 0; i < sc->nsrc; i++) {
-		metric_source(out, "wca_scheduler_scrape_duration_seconds",
-		    sc->src[i]);
-		buf_printf(out, "} %.6f\n", sc->src[i]->last_duration);
-	}
-	metric_head(out, "wca_scheduler_scrape_samples", "gauge",
-	    "Samples in the last successful scrape.");
-	for (i = 0; i < sc->nsrc; i++) {
-		metric_source(out, "wca_scheduler_scrape_samples", sc->src[i]);
-		buf_printf(out, "} %llu\n",
-		    (unsigned long long)sc->src[i]->last_samples);
-	}
-	metric_head(out, "wca_scheduler_scrape_malformed_lines", "gauge",
-	    "Malformed lines skipped in the last successful scrape.");
-	for (i = 0; i < sc->nsrc; i++) {
-		metric_source(out, "wca_scheduler_scrape_malformed_lines",
-		    sc->src[i]);
-		buf_printf(out, "} %llu\n",
-		    (unsigned long long)sc->src[i]->last_malformed);
-	}
-	metric_head(out, "wca_scheduler_source_age_seconds", "gauge",
-	    "Seconds since the source's last successful scrape "
-	    "(+Inf: never).");
-	for (i = 0; i < sc->nsrc; i++) {
-		double age = source_age(sc->src[i], now);
-
-		metric_source(out, "wca_scheduler_source_age_seconds",
-		    sc->src[i]);
-		if (age < 0)
-			buf_adds(out, "} +Inf\n");
-		else
-			buf_printf(out, "} %.3f\n", age);
-	}
-	metric_head(out, "wca_scheduler_source_up", "gauge",
-	    "1 when the source's data is younger than staleness.");
-	for (i = 0; i < sc->nsrc; i++) {
-		double age = source_age(sc->src[i], now);
-
-		metric_source(out, "wca_scheduler_source_up", sc->src[i]);
-		buf_printf(out, "} %d\n", age >= 0 && age <= sc->staleness);
-	}
 }
