@@ -74,9 +74,18 @@ struct algo {
 int algo_node_metrics(const struct algo_ctx *ctx, const struct ext_node *n,
     struct ns_view *v, const char **reason);
 
+/* A prioritize for algorithms that only filter: every node scores 0. */
+void algo_prioritize_zero(const struct algo_ctx *ctx,
+    const struct ext_pod *pod, const struct ext_node *nodes, size_t n,
+    double *priority);
+
 /* NULL when the algorithm is not part of this build. */
 const struct algo *algo_for(enum algo_id id);
 
 extern const struct algo algo_nop;
+extern const struct algo algo_fit;
+extern const struct algo algo_least_used;
+extern const struct algo algo_bar;
+extern const struct algo algo_least_used_bar;
 
 #endif

@@ -90,7 +90,8 @@ dim_name(enum dim d)
 int
 algo_implemented(enum algo_id a)
 {
-	return a == ALGO_NOP;
+	return a == ALGO_NOP || a == ALGO_FIT || a == ALGO_LEAST_USED ||
+	    a == ALGO_BAR || a == ALGO_LEAST_USED_BAR;
 }
 
 static void
@@ -1284,7 +1285,8 @@ validate(struct loader *L)
 	} else if (!algo_implemented(c->algo)) {
 		errorf(L, line_or(key_line(L, SEC_ALGORITHM, "name"), al),
 		    "name: algorithm '%s' is not implemented in this build "
-		    "(available: NOP)", algo_names[c->algo]);
+		    "(available: NOP, Fit, LeastUsed, BAR, LeastUsedBAR)",
+		    algo_names[c->algo]);
 	}
 	if (c->timeout > c->interval)
 		errorf(L, line_or(key_line(L, SEC_METRICS, "timeout"), ml),

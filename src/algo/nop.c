@@ -17,8 +17,8 @@ nop_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	return NULL;
 }
 
-static void
-nop_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
+void
+algo_prioritize_zero(const struct algo_ctx *ctx, const struct ext_pod *pod,
     const struct ext_node *nodes, size_t n, double *priority)
 {
 	size_t i;
@@ -30,4 +30,4 @@ nop_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 		priority[i] = 0;
 }
 
-const struct algo algo_nop = { ALGO_NOP, nop_filter, nop_prioritize };
+const struct algo algo_nop = { ALGO_NOP, nop_filter, algo_prioritize_zero };

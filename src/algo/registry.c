@@ -6,6 +6,14 @@ algo_for(enum algo_id id)
 	switch (id) {
 	case ALGO_NOP:
 		return &algo_nop;
+	case ALGO_FIT:
+		return &algo_fit;
+	case ALGO_LEAST_USED:
+		return &algo_least_used;
+	case ALGO_BAR:
+		return &algo_bar;
+	case ALGO_LEAST_USED_BAR:
+		return &algo_least_used_bar;
 	default:
 		return NULL;
 	}

@@ -1,0 +1,85 @@
+/*
+ * wca_common: the resource arithmetic the original WCA algorithms share
+ * (wca-original.md 3.0, 3.2 to 3.5), and the filter and prioritize
+ * drivers of the Fit family.  Per request: linear in nodes times
+ * dimensions times apps assigned to a node; allocations from ctx->arena.
+ */
+#ifndef WCA_WCA_COMMON_H
+#define WCA_WCA_COMMON_H
+
+#include <stddef.h>
+
+#include "algo.h"
+#include "config.h"
+#include "nodestore.h"
+
+/* What one node offers and carries, in the configured dimensions. */
+struct wca_node {
+	struct ns_view v;
+	double cap[DIM_COUNT];		/* after Fit's cpu scaling */
+	double used[DIM_COUNT];		/* sum of requests of assigned pods */
+	int has_ratio;			/* membw_read and membw_write coupled */
+	double ratio;			/* cap[membw_read] / cap[membw_write] */
+};
+
+/*
+ * The pod's app requests in every configured dimension.  0 with req
+ * filled, or -1 with *why (arena) when the app is unknown or lacks a
+ * dimension (interface.md: unknown_app).
+ */
+int wca_app_requests(const struct algo_ctx *ctx, const char *app,
+    double req[DIM_COUNT], const char **why);
+
+/*
+ * Capacity and use of node n.  0, or -1 with *why (arena) when its data
+ * is missing or stale, a dimension has no capacity, an assigned app has
+ * no requests, or membw_write capacity is 0 with membw_read coupled.
+ */
+int wca_node_load(const struct algo_ctx *ctx, const struct ext_node *n,
+    double cpu_scale, struct wca_node *w, const char **why);
+
+/*
+ * Fit: NULL when the pod fits (every free >= 0), else the original's
+ * "Could not fit node for dimensions: missing (d: x),... ." (arena).
+ * free[] receives cap - (req + used), coupled for membw read/write.
+ */
+const char *wca_fit(const struct algo_ctx *ctx, const struct wca_node *w,
+    const double req[DIM_COUNT], double free_[DIM_COUNT]);
+
+/*
+ * Requested fractions (req + used) / cap after flattening membw read
+ * and write into membw_flat.  Returns the number of keys k (keys[],
+ * f[]), or -1 with *why (arena) on a zero capacity.
+ */
+int wca_fractions(const struct algo_ctx *ctx, const struct wca_node *w,
+    const double req[DIM_COUNT], enum dim keys[DIM_COUNT],
+    double f[DIM_COUNT], const char **why);
+
+/* LeastUsed: sum((1 - f) * weight) / W (3.3; the default weights depend
+ * on score_mode, see least_used.c). */
+double wca_least_used(const struct config *cfg, const enum dim *keys,
+    const double *f, size_t k);
+/* BAR: 1 - variance (3.4). */
+double wca_bar(const struct config *cfg, const enum dim *keys,
+    const double *f, size_t k);
+
+/* Python's repr() of a float: shortest round trip, "8.0", "1e-05". */
+void wca_float_repr(char *out, size_t cap, double v);
+
+/* The Fit filter, shared by Fit, LeastUsed, BAR and LeastUsedBAR. */
+const char *wca_fit_filter(const struct algo_ctx *ctx,
+    const struct ext_pod *pod, const struct ext_node *nodes, size_t n,
+    struct filter_out *out, double cpu_scale);
+
+#define WCA_PRIO_LU	1u
+#define WCA_PRIO_BAR	2u
+/*
+ * Priority = LeastUsed * least_used_weight (when WCA_PRIO_LU and BAR
+ * both), LeastUsed alone, or BAR alone.  Nodes whose data is missing
+ * score 0; an unknown app scores 0 everywhere.
+ */
+void wca_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
+    const struct ext_node *nodes, size_t n, double *priority,
+    unsigned what);
+
+#endif

@@ -1,0 +1,962 @@
+/*
+ * The WCA algorithms Fit, LeastUsed, BAR and LeastUsedBAR against the
+ * golden vectors recorded from the original server
+ * (../shared/golden/wca, schema: wca-original.md section 6).  Each case's
+ * cluster is fed into a node store as the interface's series
+ * (interface.md section 5), its recorded requests go through
+ * ext_handle(), and the answers are compared with the recorded ones in
+ * score_mode = wca.  Cases the original answered with 500 get the
+ * interface's answers instead (per-node failures, scores 0, unknown_app).
+ *
+ * Run from the repository root: the golden directory must be there.
+ */
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "algo.h"
+#include "arena.h"
+#include "buf.h"
+#include "config.h"
+#include "extender.h"
+#include "json.h"
+#include "log.h"
+#include "nodestore.h"
+#include "stats.h"
+#include "t.h"
+#include "wca_common.h"
+
+#define GOLDEN_DIR "../shared/golden/wca"
+
+/* ---- golden files ---- */
+
+struct golden {
+	char *text;
+	size_t len;
+	struct json_doc d;
+	int ok;
+};
+
+static int
+golden_load(struct golden *g, const char *name)
+{
+	char path[256], err[JSON_ERR_LEN];
+	FILE *f;
+	long n;
+
+	memset(g, 0, sizeof(*g));
+	json_doc_init(&g->d);
+	snprintf(path, sizeof(path), "%s/%s.json", GOLDEN_DIR, name);
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		printf("#   cannot open %s (run from the repository root)\n",
+		    path);
+		return -1;
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	g->text = malloc((size_t)n + 1);
+	g->len = fread(g->text, 1, (size_t)n, f);
+	fclose(f);
+	if (json_parse(&g->d, g->text, g->len, err) < 0) {
+		printf("#   %s: %s\n", path, err);
+		return -1;
+	}
+	g->ok = 1;
+	return 0;
+}
+
+static void
+golden_free(struct golden *g)
+{
+	json_doc_free(&g->d);
+	free(g->text);
+}
+
+/* Value at a path of keys from the root, or -1. */
+static int
+at(const struct json_doc *d, int obj, const char *k1, const char *k2)
+{
+	int v = json_get(d, obj, k1);
+
+	if (v >= 0 && k2)
+		v = d->tok[v].type == JSON_OBJECT ? json_get(d, v, k2) : -1;
+	return v;
+}
+
+/* String token into buf (truncated to cap - 1). */
+static const char *
+str(const struct json_doc *d, int tok, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (tok >= 0 && d->tok[tok].type == JSON_STRING)
+		json_str(d, tok, out, cap);
+	return out;
+}
+
+static double
+num(const struct json_doc *d, int tok)
+{
+	double v = NAN;
+
+	if (tok >= 0)
+		json_number(d, tok, &v);
+	return v;
+}
+
+/* ---- config and store from a case ---- */
+
+static struct config *
+case_config(const struct golden *g, const char *score_mode,
+    const char *unknown_app)
+{
+	const struct json_doc *d = &g->d;
+	int params = at(d, 0, "algorithm", "params"), k, it;
+	char cls[64], key[64], s[64];
+	struct config_errors errs;
+	struct config *c;
+	struct buf b;
+
+	buf_init(&b);
+	str(d, at(d, 0, "algorithm", "class"), cls, sizeof(cls));
+	buf_printf(&b, "[server]\nscore_mode = %s\n[algorithm]\nname = %s\n"
+	    "unknown_app = %s\n", score_mode, cls, unknown_app);
+	for (k = params >= 0 ? json_first(d, params) : -1; k >= 0;
+	    k = json_next(d, params, k)) {
+		str(d, k, key, sizeof(key));
+		if (strcmp(key, "dimensions") == 0) {
+			buf_adds(&b, "dimensions = ");
+			for (it = json_first(d, k + 1); it >= 0;
+			    it = json_next(d, k + 1, it))
+				buf_printf(&b, "%s%s", it == k + 2 ? "" : ", ",
+				    str(d, it, s, sizeof(s)));
+			buf_adds(&b, "\n");
+		} else if (strcmp(key, "max_node_score") == 0 ||
+		    strcmp(key, "cpu_scale_factor") == 0 ||
+		    strcmp(key, "least_used_weight") == 0) {
+			buf_printf(&b, "%s = %.17g\n", key, num(d, k + 1));
+		} else {
+			printf("#   params.%s is not handled by this test\n",
+			    key);
+			T_CHECK(!"unhandled algorithm param");
+		}
+	}
+	for (k = params >= 0 ? json_first(d, params) : -1; k >= 0;
+	    k = json_next(d, params, k)) {
+		str(d, k, key, sizeof(key));
+		if (strcmp(key, "least_used_weights") != 0 &&
+		    strcmp(key, "bar_weights") != 0)
+			continue;
+		buf_printf(&b, "[%s]\n", key);
+		for (it = json_first(d, k + 1); it >= 0;
+		    it = json_next(d, k + 1, it))
+			buf_printf(&b, "%s = %.17g\n",
+			    str(d, it, s, sizeof(s)), num(d, it + 1));
+	}
+	c = config_load_string("golden.ini", b.p, b.len, &errs);
+	if (c == NULL) {
+		size_t i;
+
+		for (i = 0; i < errs.n; i++)
+			printf("#   %s\n", errs.msg[i]);
+		config_errors_free(&errs);
+	}
+	T_CHECK(c != NULL);
+	buf_free(&b);
+	return c;
+}
+
+static void
+add(struct ns_builder *bd, const char *name, const char *l1,
+    const char *v1, const char *l2, const char *v2, double value)
+{
+	struct ns_label l[2] = {
+		{ l1, v1, strlen(l1), strlen(v1) },
+		{ l2 ? l2 : "", v2 ? v2 : "", l2 ? strlen(l2) : 0,
+		    v2 ? strlen(v2) : 0 },
+	};
+	struct ns_sample s = { name, strlen(name), l, l2 ? 2 : 1, value };
+
+	T_EQ_INT(ns_builder_add(bd, &s), NS_ADD_KEPT);
+}
+
+/* The case's cluster as one source's scrape, committed at t = 0. */
+static struct ns_store *
+case_store(const struct golden *g)
+{
+	const struct json_doc *d = &g->d;
+	struct ns_source_spec spec = { "http://127.0.0.1:9/metrics", NULL };
+	struct ns_store *st = ns_store_new();
+	struct ns_builder *bd;
+	int nodes = at(d, 0, "cluster", "nodes");
+	int apps = at(d, 0, "cluster", "apps");
+	int asg = at(d, 0, "cluster", "assignments");
+	int it, k, a;
+	char node[128], dim[64], app[128];
+
+	ns_set_sources(st, &spec, 1);
+	bd = ns_builder_new(st, 0);
+	T_CHECK(nodes >= 0 && apps >= 0 && asg >= 0);
+	for (it = nodes >= 0 ? json_first(d, nodes) : -1; it >= 0;
+	    it = json_next(d, nodes, it)) {
+		int cap = json_get(d, it, "capacity");
+		int pm = json_get(d, it, "pmem");
+
+		str(d, json_get(d, it, "name"), node, sizeof(node));
+		for (k = json_first(d, cap); k >= 0; k = json_next(d, cap, k))
+			add(bd, "wca_node_capacity", "node", node, "dim",
+			    str(d, k, dim, sizeof(dim)), num(d, k + 1));
+		if (pm >= 0)
+			add(bd, "wca_node_pmem", "node", node, NULL, NULL,
+			    d->tok[pm].type == JSON_TRUE ? 1 : 0);
+	}
+	for (a = apps >= 0 ? json_first(d, apps) : -1; a >= 0;
+	    a = json_next(d, apps, a)) {
+		int req = at(d, a + 1, "requested", NULL);
+
+		str(d, a, app, sizeof(app));
+		for (k = req >= 0 ? json_first(d, req) : -1; k >= 0;
+		    k = json_next(d, req, k))
+			add(bd, "wca_app_requested", "app", app, "dim",
+			    str(d, k, dim, sizeof(dim)), num(d, k + 1));
+	}
+	for (k = asg >= 0 ? json_first(d, asg) : -1; k >= 0;
+	    k = json_next(d, asg, k)) {
+		str(d, k, node, sizeof(node));
+		for (a = json_first(d, k + 1); a >= 0;
+		    a = json_next(d, k + 1, a))
+			add(bd, "wca_app_assigned", "node", node, "app",
+			    str(d, a, app, sizeof(app)),
+			    (double)d->tok[a + 1].size);
+	}
+	T_EQ_INT(ns_commit(st, bd, 0.0), NS_OK);
+	return st;
+}
+
+/* ---- calls and answers ---- */
+
+struct answer {
+	int status;
+	struct buf body;
+	struct json_doc d;
+	int parsed;
+};
+
+static void
+call(enum route r, const struct config *cfg, const struct ns_store *st,
+    const struct golden *g, const char *verb, struct answer *ans)
+{
+	int req = at(&g->d, 0, verb, "request");
+	struct ext_scratch s;
+	char err[JSON_ERR_LEN];
+	long nodes;
+
+	buf_init(&ans->body);
+	json_doc_init(&ans->d);
+	ans->parsed = 0;
+	ans->status = -1;
+	T_CHECK(req >= 0);
+	if (req < 0)
+		return;
+	ext_scratch_init(&s);
+	ans->status = ext_handle(r, cfg, st, 1.0, &s,
+	    g->text + g->d.tok[req].start,
+	    g->d.tok[req].end - g->d.tok[req].start, &ans->body, &nodes);
+	ext_scratch_free(&s);
+	if (json_parse(&ans->d, ans->body.p, ans->body.len, err) == 0)
+		ans->parsed = 1;
+	else
+		printf("#   answer is not JSON: %s\n", err);
+	T_CHECK(ans->parsed);
+}
+
+static void
+answer_free(struct answer *a)
+{
+	buf_free(&a->body);
+	json_doc_free(&a->d);
+}
+
+/* Decoded string tokens equal (both strings). */
+static int
+same_str(const struct json_doc *a, int ta, const struct json_doc *b, int tb)
+{
+	char x[1024], y[1024];
+
+	if (ta < 0 || tb < 0 || a->tok[ta].type != JSON_STRING ||
+	    b->tok[tb].type != JSON_STRING)
+		return 0;
+	str(a, ta, x, sizeof(x));
+	str(b, tb, y, sizeof(y));
+	if (strcmp(x, y) != 0) {
+		printf("#   \"%s\" != expected \"%s\"\n", x, y);
+		return 0;
+	}
+	return 1;
+}
+
+/* Array of strings `want` contains string token t. */
+static int
+array_has(const struct json_doc *w, int arr, const struct json_doc *d, int t)
+{
+	char x[256], y[256];
+	int it;
+
+	str(d, t, x, sizeof(x));
+	for (it = json_first(w, arr); it >= 0; it = json_next(w, arr, it))
+		if (strcmp(str(w, it, y, sizeof(y)), x) == 0)
+			return 1;
+	return 0;
+}
+
+/* Our filter answer against the recorded ExtenderFilterResult. */
+static void
+check_filter(const struct golden *g, const struct answer *ans)
+{
+	const struct json_doc *w = &g->d, *d = &ans->d;
+	int want = at(w, 0, "filter", "response");
+	int order = at(w, 0, "filter", "node_names_order_significant");
+	int wf = at(w, want, "FailedNodes", NULL);
+	int wn = at(w, want, "NodeNames", NULL);
+	int gf, gn, k, it, jt;
+	char key[256];
+
+	T_EQ_INT(ans->status, 200);
+	if (!ans->parsed || want < 0)
+		return;
+	gf = json_get(d, 0, "FailedNodes");
+	gn = json_get(d, 0, "NodeNames");
+	T_CHECK(same_str(d, json_get(d, 0, "Error"), w, json_get(w, want,
+	    "Error")));
+	T_CHECK(json_get(d, 0, "Nodes") >= 0 &&
+	    d->tok[json_get(d, 0, "Nodes")].type == JSON_NULL);
+	/* FailedNodes: the same keys, the same messages. */
+	T_CHECK(gf >= 0 && d->tok[gf].type == JSON_OBJECT);
+	T_CHECK(wf >= 0 && w->tok[wf].type == JSON_OBJECT);
+	if (gf < 0 || wf < 0)
+		return;
+	T_EQ_INT(d->tok[gf].size, w->tok[wf].size);
+	for (k = json_first(w, wf); k >= 0; k = json_next(w, wf, k)) {
+		int v = json_get(d, gf, str(w, k, key, sizeof(key)));
+
+		if (v < 0)
+			printf("#   FailedNodes lacks %s\n", key);
+		T_CHECK(v >= 0 && same_str(d, v, w, k + 1));
+	}
+	/* NodeNames: as a list, or as a set. */
+	T_CHECK(gn >= 0 && d->tok[gn].type == JSON_ARRAY);
+	if (gn < 0 || d->tok[gn].type != JSON_ARRAY)
+		return;
+	T_EQ_INT(d->tok[gn].size, w->tok[wn].size);
+	if (order >= 0 && w->tok[order].type == JSON_FALSE) {
+		for (it = json_first(d, gn); it >= 0; it = json_next(d, gn, it))
+			T_CHECK(array_has(w, wn, d, it));
+	} else {
+		for (it = json_first(d, gn), jt = json_first(w, wn);
+		    it >= 0 && jt >= 0; it = json_next(d, gn, it),
+		    jt = json_next(w, wn, jt))
+			T_CHECK(same_str(d, it, w, jt));
+	}
+}
+
+/* Our prioritize answer against the recorded HostPriorityList. */
+static void
+check_prioritize(const struct golden *g, const struct answer *ans)
+{
+	const struct json_doc *w = &g->d, *d = &ans->d;
+	int want = at(w, 0, "prioritize", "response");
+	int it, jt;
+
+	T_EQ_INT(ans->status, 200);
+	if (!ans->parsed || want < 0)
+		return;
+	T_CHECK(d->tok[0].type == JSON_ARRAY);
+	T_EQ_INT(d->tok[0].size, w->tok[want].size);
+	for (it = json_first(d, 0), jt = json_first(w, want);
+	    it >= 0 && jt >= 0; it = json_next(d, 0, it),
+	    jt = json_next(w, want, jt)) {
+		T_CHECK(same_str(d, json_get(d, it, "Host"), w,
+		    json_get(w, jt, "Host")));
+		T_EQ_INT((long)num(d, json_get(d, it, "Score")),
+		    (long)num(w, json_get(w, jt, "Score")));
+	}
+}
+
+/*
+ * The raw priorities before scaling, from the algorithm itself, against
+ * prioritize.raw_priority (relative tolerance 1e-12).
+ */
+static void
+check_raw(const struct golden *g, const struct config *cfg,
+    const struct ns_store *st)
+{
+	const struct json_doc *w = &g->d;
+	int raw = at(w, 0, "prioritize", "raw_priority");
+	int names = at(w, at(w, 0, "prioritize", "request"), "NodeNames", NULL);
+	struct ext_node nodes[64];
+	double prio[64];
+	struct ext_pod pod;
+	struct arena ar;
+	struct algo_ctx ctx = { cfg, NULL, &ar, st, 1.0 };
+	char buf[64][128], app[128];
+	size_t n = 0, i;
+	int it;
+
+	T_CHECK(raw >= 0 && names >= 0);
+	if (raw < 0 || names < 0)
+		return;
+	T_CHECK(w->tok[names].size <= 64);
+	arena_init(&ar);
+	memset(&pod, 0, sizeof(pod));
+	pod.ns = "default";
+	pod.name = "p";
+	pod.app = str(w, at(w, 0, "pod", "app"), app, sizeof(app));
+	for (it = json_first(w, names); it >= 0 && n < 64;
+	    it = json_next(w, names, it), n++) {
+		nodes[n].name = str(w, it, buf[n], sizeof(buf[n]));
+		nodes[n].name_len = strlen(buf[n]);
+		nodes[n].name_tok = -1;
+		nodes[n].tok = -1;
+	}
+	algo_for(cfg->algo)->prioritize(&ctx, &pod, nodes, n, prio);
+	for (i = 0; i < n; i++) {
+		double want = num(w, json_get(w, raw, nodes[i].name));
+		double tol = 1e-12 * (fabs(want) > 1 ? fabs(want) : 1);
+
+		if (!(fabs(prio[i] - want) <= tol))
+			printf("#   %s raw priority %.17g, expected %.17g\n",
+			    nodes[i].name, prio[i], want);
+		T_CHECK(fabs(prio[i] - want) <= tol);
+	}
+	arena_free(&ar);
+}
+
+/* A case whose original answers were both 200. */
+static void
+run_case(const char *name)
+{
+	struct golden g;
+	struct config *cfg;
+	struct ns_store *st;
+	struct answer f, p;
+
+	T_CHECK(golden_load(&g, name) == 0);
+	if (!g.ok) {
+		golden_free(&g);
+		return;
+	}
+	T_EQ_INT((long)num(&g.d, at(&g.d, 0, "filter", "http_status")), 200);
+	T_EQ_INT((long)num(&g.d, at(&g.d, 0, "prioritize", "http_status")),
+	    200);
+	cfg = case_config(&g, "wca", "pass");
+	if (cfg) {
+		st = case_store(&g);
+		call(ROUTE_FILTER, cfg, st, &g, "filter", &f);
+		check_filter(&g, &f);
+		call(ROUTE_PRIORITIZE, cfg, st, &g, "prioritize", &p);
+		check_prioritize(&g, &p);
+		check_raw(&g, cfg, st);
+		answer_free(&f);
+		answer_free(&p);
+		ns_store_free(st);
+		config_free(cfg);
+	}
+	golden_free(&g);
+}
+
+static void test_fit_cpu_mem(void) { run_case("fit_cpu_mem"); }
+static void test_fit_membw_rw(void) { run_case("fit_membw_rw"); }
+static void test_fit_flat_production_dims(void)
+{ run_case("fit_flat_production_dims"); }
+static void test_least_used_default(void) { run_case("least_used_default"); }
+static void test_bar_2d(void) { run_case("bar_2d"); }
+static void test_lubar_default_10(void) { run_case("lubar_default_10"); }
+static void test_lubar_flat_production_dims(void)
+{ run_case("lubar_flat_production_dims"); }
+
+/* Every score in a prioritize answer is 0, in name order. */
+static void
+check_all_zero(const struct golden *g, const struct answer *ans)
+{
+	const struct json_doc *d = &ans->d;
+	int names = at(&g->d, at(&g->d, 0, "prioritize", "request"),
+	    "NodeNames", NULL);
+	char prev[256] = "", cur[256];
+	int it;
+
+	T_EQ_INT(ans->status, 200);
+	if (!ans->parsed)
+		return;
+	T_CHECK(d->tok[0].type == JSON_ARRAY);
+	T_EQ_INT(d->tok[0].size, g->d.tok[names].size);
+	for (it = json_first(d, 0); it >= 0; it = json_next(d, 0, it)) {
+		T_EQ_INT((long)num(d, json_get(d, it, "Score")), 0);
+		str(d, json_get(d, it, "Host"), cur, sizeof(cur));
+		T_CHECK(strcmp(prev, cur) < 0);
+		T_CHECK(array_has(&g->d, names, d, json_get(d, it, "Host")));
+		snprintf(prev, sizeof(prev), "%s", cur);
+	}
+}
+
+/*
+ * The pod's app has no data: the original answered 500 (KeyError).
+ * unknown_app = pass: every node passes, every score is 0; fail: filter
+ * answers with Error set and no nodes, prioritize scores 0.
+ */
+static void
+run_unknown_app(const char *name)
+{
+	struct golden g;
+	struct config *cfg;
+	struct ns_store *st;
+	struct answer f, p;
+	int names, it, jt, gn, e;
+	const char *mode[2] = { "pass", "fail" };
+	size_t m;
+
+	T_CHECK(golden_load(&g, name) == 0);
+	if (!g.ok) {
+		golden_free(&g);
+		return;
+	}
+	T_EQ_INT((long)num(&g.d, at(&g.d, 0, "filter", "http_status")), 500);
+	names = at(&g.d, at(&g.d, 0, "filter", "request"), "NodeNames", NULL);
+	for (m = 0; m < 2; m++) {
+		cfg = case_config(&g, "wca", mode[m]);
+		if (cfg == NULL)
+			continue;
+		st = case_store(&g);
+		call(ROUTE_FILTER, cfg, st, &g, "filter", &f);
+		T_EQ_INT(f.status, 200);
+		if (f.parsed) {
+			const struct json_doc *d = &f.d;
+			int fn = json_get(d, 0, "FailedNodes");
+
+			gn = json_get(d, 0, "NodeNames");
+			e = json_get(d, 0, "Error");
+			T_CHECK(fn >= 0 && d->tok[fn].type == JSON_OBJECT &&
+			    d->tok[fn].size == 0);
+			if (m == 0) {
+				/* pass: all nodes, request order, no Error */
+				T_CHECK(e >= 0 && d->tok[e].type ==
+				    JSON_STRING && d->tok[e].end ==
+				    d->tok[e].start);
+				T_CHECK(gn >= 0 && d->tok[gn].type ==
+				    JSON_ARRAY);
+				T_EQ_INT(gn >= 0 ? d->tok[gn].size : 0,
+				    g.d.tok[names].size);
+				for (it = gn >= 0 ? json_first(d, gn) : -1,
+				    jt = json_first(&g.d, names);
+				    it >= 0 && jt >= 0;
+				    it = json_next(d, gn, it),
+				    jt = json_next(&g.d, names, jt))
+					T_CHECK(same_str(d, it, &g.d, jt));
+			} else {
+				char msg[256];
+
+				str(d, e, msg, sizeof(msg));
+				T_EQ_STR(msg, "no requested resources for "
+				    "app ghost");
+				T_CHECK(gn >= 0 && d->tok[gn].type ==
+				    JSON_NULL);
+			}
+		}
+		call(ROUTE_PRIORITIZE, cfg, st, &g, "prioritize", &p);
+		check_all_zero(&g, &p);
+		answer_free(&f);
+		answer_free(&p);
+		ns_store_free(st);
+		config_free(cfg);
+	}
+	golden_free(&g);
+}
+
+static void test_error_unknown_app(void) { run_unknown_app("error_unknown_app"); }
+static void test_error_unknown_app_lubar(void)
+{ run_unknown_app("error_unknown_app_lubar"); }
+
+/*
+ * A non-empty "Nodes" array: the original's UnsupportedCase (500); here
+ * a wrong type, answered 400 with the place (interface.md section 4).
+ */
+static void
+test_error_nodes_not_null(void)
+{
+	struct golden g;
+	struct config *cfg;
+	struct ns_store *st;
+	struct answer a;
+	const char *verbs[2] = { "filter", "prioritize" };
+	enum route routes[2] = { ROUTE_FILTER, ROUTE_PRIORITIZE };
+	char msg[256];
+	size_t i;
+
+	T_CHECK(golden_load(&g, "error_nodes_not_null") == 0);
+	if (!g.ok) {
+		golden_free(&g);
+		return;
+	}
+	cfg = case_config(&g, "wca", "pass");
+	if (cfg) {
+		st = case_store(&g);
+		for (i = 0; i < 2; i++) {
+			T_EQ_INT((long)num(&g.d, at(&g.d, 0, verbs[i],
+			    "http_status")), 500);
+			call(routes[i], cfg, st, &g, verbs[i], &a);
+			T_EQ_INT(a.status, 400);
+			if (a.parsed) {
+				str(&a.d, json_get(&a.d, 0, "Error"), msg,
+				    sizeof(msg));
+				T_CHECK(strstr(msg, "Nodes: expected a NodeList "
+				    "object, got an array") != NULL);
+			}
+			answer_free(&a);
+		}
+		ns_store_free(st);
+		config_free(cfg);
+	}
+	golden_free(&g);
+}
+
+/*
+ * Data the original crashed on fails only the node it concerns: a node
+ * nobody reports, a node without one dimension's capacity, a node with
+ * an app that has no requests.  Built on fit_cpu_mem's cluster.
+ */
+static void
+test_missing_node_data(void)
+{
+	static const char filt[] = "{\"Nodes\":null,\"Pod\":{\"metadata\":"
+	    "{\"name\":\"db-new\",\"namespace\":\"default\",\"labels\":"
+	    "{\"app\":\"db\"}}},\"NodeNames\":[\"node-a\",\"node-z\","
+	    "\"node-m\",\"node-q\"]}";
+	struct golden g;
+	struct config *cfg;
+	struct ns_store *st;
+	struct ns_builder *bd;
+	struct ext_scratch s;
+	struct buf out;
+	long nodes;
+	int status;
+
+	T_CHECK(golden_load(&g, "fit_cpu_mem") == 0);
+	if (!g.ok) {
+		golden_free(&g);
+		return;
+	}
+	cfg = case_config(&g, "wca", "pass");
+	if (cfg == NULL) {
+		golden_free(&g);
+		return;
+	}
+	st = case_store(&g);
+	/* A second commit replaces the source's data: feed it all again
+	 * with node-m lacking mem and node-q running an app without data. */
+	bd = ns_builder_new(st, 0);
+	add(bd, "wca_node_capacity", "node", "node-a", "dim", "cpu", 16);
+	add(bd, "wca_node_capacity", "node", "node-a", "dim", "mem", 64);
+	add(bd, "wca_node_capacity", "node", "node-m", "dim", "cpu", 16);
+	add(bd, "wca_node_capacity", "node", "node-q", "dim", "cpu", 16);
+	add(bd, "wca_node_capacity", "node", "node-q", "dim", "mem", 64);
+	add(bd, "wca_app_requested", "app", "db", "dim", "cpu", 4);
+	add(bd, "wca_app_requested", "app", "db", "dim", "mem", 16);
+	add(bd, "wca_app_requested", "app", "nodata", "dim", "cpu", 1);
+	add(bd, "wca_app_assigned", "node", "node-q", "app", "nodata", 1);
+	T_EQ_INT(ns_commit(st, bd, 0.0), NS_OK);
+
+	ext_scratch_init(&s);
+	buf_init(&out);
+	status = ext_handle(ROUTE_FILTER, cfg, st, 1.0, &s, filt,
+	    sizeof(filt) - 1, &out, &nodes);
+	T_EQ_INT(status, 200);
+	T_EQ_MEM(out.p, out.len, "{\"Error\":\"\",\"FailedNodes\":{"
+	    "\"node-z\":\"no metrics for node node-z\","
+	    "\"node-m\":\"no capacity mem for node node-m\","
+	    "\"node-q\":\"no requested mem for app nodata assigned to node "
+	    "node-q\"},\"NodeNames\":[\"node-a\"],\"Nodes\":null}\n",
+	    strlen("{\"Error\":\"\",\"FailedNodes\":{"
+	    "\"node-z\":\"no metrics for node node-z\","
+	    "\"node-m\":\"no capacity mem for node node-m\","
+	    "\"node-q\":\"no requested mem for app nodata assigned to node "
+	    "node-q\"},\"NodeNames\":[\"node-a\"],\"Nodes\":null}\n"));
+	out.len = 0;
+	config_free(cfg);
+	/* LeastUsedBAR in wca mode: node-a (16 cpu, 64 mem, nothing
+	 * assigned in this feed) has fractions 4/16 and 16/64: LU
+	 * (0.75 + 0.75) / 3 = 0.5 plus BAR 1 - |0.25 - 0.25| = 1, score 15;
+	 * the nodes with missing data score 0. */
+	{
+		static const char cf[] = "[server]\nscore_mode = wca\n"
+		    "[algorithm]\nname = LeastUsedBAR\n";
+		struct config_errors errs;
+
+		cfg = config_load_string("t.ini", cf, sizeof(cf) - 1, &errs);
+		T_CHECK(cfg != NULL);
+	}
+	if (cfg) {
+		status = ext_handle(ROUTE_PRIORITIZE, cfg, st, 1.0, &s, filt,
+		    sizeof(filt) - 1, &out, &nodes);
+		T_EQ_INT(status, 200);
+		T_EQ_MEM(out.p, out.len, "[{\"Host\":\"node-a\",\"Score\":15},"
+		    "{\"Host\":\"node-m\",\"Score\":0},"
+		    "{\"Host\":\"node-q\",\"Score\":0},"
+		    "{\"Host\":\"node-z\",\"Score\":0}]\n",
+		    strlen("[{\"Host\":\"node-a\",\"Score\":15},"
+		    "{\"Host\":\"node-m\",\"Score\":0},"
+		    "{\"Host\":\"node-q\",\"Score\":0},"
+		    "{\"Host\":\"node-z\",\"Score\":0}]\n"));
+		config_free(cfg);
+	}
+	buf_free(&out);
+	ext_scratch_free(&s);
+	ns_store_free(st);
+	golden_free(&g);
+}
+
+/*
+ * score_mode = clamp fixes the LeastUsed default weights (no phantom
+ * membw_flat weight): least_used_default's empty n1 (fractions 0.25,
+ * 0.25) has priority 0.75, score 8 (rounded), not 5.
+ */
+static void
+test_clamp_least_used_weights(void)
+{
+	struct golden g;
+	struct config *cfg;
+	struct ns_store *st;
+	struct answer p;
+
+	T_CHECK(golden_load(&g, "least_used_default") == 0);
+	if (!g.ok) {
+		golden_free(&g);
+		return;
+	}
+	cfg = case_config(&g, "clamp", "pass");
+	if (cfg) {
+		st = case_store(&g);
+		call(ROUTE_PRIORITIZE, cfg, st, &g, "prioritize", &p);
+		T_EQ_INT(p.status, 200);
+		if (p.parsed) {
+			int first = json_first(&p.d, 0);
+			char host[64];
+
+			/* clamp keeps request order: n1 first */
+			str(&p.d, json_get(&p.d, first, "Host"), host,
+			    sizeof(host));
+			T_EQ_STR(host, "n1");
+			T_EQ_INT((long)num(&p.d, json_get(&p.d, first,
+			    "Score")), 8);
+		}
+		answer_free(&p);
+		ns_store_free(st);
+		config_free(cfg);
+	}
+	golden_free(&g);
+}
+
+/*
+ * Coupled membw with a zero read or write capacity (the original's
+ * ZeroDivisionError) fails that node; a zero cpu capacity fails Fit
+ * normally and scores 0 (no fraction) in prioritize.
+ */
+static void
+test_zero_capacity(void)
+{
+	static const char cf[] = "[server]\nscore_mode = wca\n"
+	    "[algorithm]\nname = LeastUsedBAR\n"
+	    "dimensions = cpu, membw_read, membw_write\n";
+	static const char req[] = "{\"Pod\":{\"metadata\":{\"name\":\"p\","
+	    "\"namespace\":\"default\",\"labels\":{\"app\":\"s\"}}},"
+	    "\"NodeNames\":[\"r0\",\"w0\",\"c0\",\"ok\"]}";
+	static const char want_f[] = "{\"Error\":\"\",\"FailedNodes\":{"
+	    "\"r0\":\"capacity membw_read of node r0 is 0\","
+	    "\"w0\":\"capacity membw_write of node w0 is 0\","
+	    "\"c0\":\"Could not fit node for dimensions: missing "
+	    "(cpu: 1.0).\"},\"NodeNames\":[\"ok\"],\"Nodes\":null}\n";
+	/* ok: cpu 1/4, flat (1 + 4 * 1) / (40 + 4 * 10) = 1/16:
+	 * LU (0.75 + 0.9375) / 4 (cpu, r, w, flat weights) = 0.421875,
+	 * BAR 1 - 0.1875, total 1.234375 -> 12. */
+	static const char want_p[] = "[{\"Host\":\"c0\",\"Score\":0},"
+	    "{\"Host\":\"ok\",\"Score\":12},{\"Host\":\"r0\",\"Score\":0},"
+	    "{\"Host\":\"w0\",\"Score\":0}]\n";
+	struct ns_source_spec spec = { "http://127.0.0.1:9/metrics", NULL };
+	struct config_errors errs;
+	struct config *cfg = config_load_string("t.ini", cf, sizeof(cf) - 1,
+	    &errs);
+	struct ns_store *st = ns_store_new();
+	struct ns_builder *bd;
+	struct ext_scratch s;
+	struct buf out;
+	long nodes;
+
+	T_CHECK(cfg != NULL);
+	if (cfg == NULL) {
+		ns_store_free(st);
+		return;
+	}
+	ns_set_sources(st, &spec, 1);
+	bd = ns_builder_new(st, 0);
+	add(bd, "wca_node_capacity", "node", "r0", "dim", "cpu", 4);
+	add(bd, "wca_node_capacity", "node", "r0", "dim", "membw_read", 0);
+	add(bd, "wca_node_capacity", "node", "r0", "dim", "membw_write", 10);
+	add(bd, "wca_node_capacity", "node", "w0", "dim", "cpu", 4);
+	add(bd, "wca_node_capacity", "node", "w0", "dim", "mbw_read", 40);
+	add(bd, "wca_node_capacity", "node", "w0", "dim", "mbw_write", 0);
+	add(bd, "wca_node_capacity", "node", "c0", "dim", "cpu", 0);
+	add(bd, "wca_node_capacity", "node", "c0", "dim", "membw_read", 40);
+	add(bd, "wca_node_capacity", "node", "c0", "dim", "membw_write", 10);
+	add(bd, "wca_node_capacity", "node", "ok", "dim", "cpu", 4);
+	add(bd, "wca_node_capacity", "node", "ok", "dim", "membw_read", 40);
+	add(bd, "wca_node_capacity", "node", "ok", "dim", "membw_write", 10);
+	add(bd, "wca_app_requested", "app", "s", "dim", "cpu", 1);
+	add(bd, "wca_app_requested", "app", "s", "dim", "membw_read", 1);
+	add(bd, "wca_app_requested", "app", "s", "dim", "membw_write", 1);
+	T_EQ_INT(ns_commit(st, bd, 0.0), NS_OK);
+	ext_scratch_init(&s);
+	buf_init(&out);
+	T_EQ_INT(ext_handle(ROUTE_FILTER, cfg, st, 1.0, &s, req,
+	    sizeof(req) - 1, &out, &nodes), 200);
+	T_EQ_MEM(out.p, out.len, want_f, sizeof(want_f) - 1);
+	out.len = 0;
+	T_EQ_INT(ext_handle(ROUTE_PRIORITIZE, cfg, st, 1.0, &s, req,
+	    sizeof(req) - 1, &out, &nodes), 200);
+	T_EQ_MEM(out.p, out.len, want_p, sizeof(want_p) - 1);
+	buf_free(&out);
+	ext_scratch_free(&s);
+	ns_store_free(st);
+	config_free(cfg);
+}
+
+/* Lines of `text` that contain both a and b. */
+static int
+count_lines(const char *text, const char *a, const char *b)
+{
+	const char *p = text, *e;
+	int n = 0;
+
+	while (*p) {
+		char line[2048];
+		size_t len;
+
+		e = strchr(p, '\n');
+		len = e ? (size_t)(e - p) : strlen(p);
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		if (strstr(line, a) && strstr(line, b))
+			n++;
+		p += len + (e != NULL);
+	}
+	return n;
+}
+
+/*
+ * With logger algorithm at debug, one line per node and verb with the
+ * inputs and the score terms (stderr captured in a temporary file).
+ */
+static void
+test_debug_lines(void)
+{
+	enum log_level saved[LOGGER_COUNT], lv[LOGGER_COUNT];
+	char path[] = "/tmp/test_algo_wca.XXXXXX", text[16384];
+	struct golden g;
+	struct config *cfg;
+	struct ns_store *st;
+	struct answer f, p;
+	int fd, old, i;
+	ssize_t n;
+
+	T_CHECK(golden_load(&g, "lubar_flat_production_dims") == 0);
+	cfg = g.ok ? case_config(&g, "wca", "pass") : NULL;
+	if (cfg == NULL) {
+		golden_free(&g);
+		return;
+	}
+	st = case_store(&g);
+	memcpy(saved, log_levels, sizeof(saved));
+	for (i = 0; i < LOGGER_COUNT; i++)
+		lv[i] = LOG_OFF;
+	lv[LOGGER_ALGORITHM] = LOG_DEBUG;
+	fd = mkstemp(path);
+	T_CHECK(fd >= 0);
+	if (fd >= 0) {
+		fflush(stderr);
+		old = dup(STDERR_FILENO);
+		dup2(fd, STDERR_FILENO);
+		log_set_levels(lv);
+		call(ROUTE_FILTER, cfg, st, &g, "filter", &f);
+		call(ROUTE_PRIORITIZE, cfg, st, &g, "prioritize", &p);
+		log_set_levels(saved);
+		dup2(old, STDERR_FILENO);
+		close(old);
+		lseek(fd, 0, SEEK_SET);
+		n = read(fd, text, sizeof(text) - 1);
+		text[n > 0 ? n : 0] = '\0';
+		close(fd);
+		unlink(path);
+		check_filter(&g, &f);
+		check_prioritize(&g, &p);
+		T_EQ_INT(count_lines(text, "debug algorithm: filter", "node="),
+		    4);
+		T_EQ_INT(count_lines(text, "node=pm1 ", "verdict=fail: Could "
+		    "not fit node for dimensions: missing (membw_flat: 12.0)."),
+		    1);
+		T_EQ_INT(count_lines(text, "debug algorithm: prioritize",
+		    "node="), 4);
+		T_EQ_INT(count_lines(text, "node=dr1 app=st ", "capacity=cpu=96,"
+		    "mem=384,membw_flat=105,wss=345 used=cpu=10,mem=68,"
+		    "membw_flat=25,wss=14 requested=cpu=2,mem=4,membw_flat=14,"
+		    "wss=2 fractions=cpu=0.125,mem=0.1875,"), 1);
+		answer_free(&f);
+		answer_free(&p);
+	}
+	ns_store_free(st);
+	config_free(cfg);
+	golden_free(&g);
+}
+
+/* Python's repr() of floats, as the original's messages print them. */
+static void
+test_float_repr(void)
+{
+	static const struct { double v; const char *s; } cases[] = {
+		{ 8.0, "8.0" }, { 0.27, "0.27" }, { 8.75, "8.75" },
+		{ 12.0, "12.0" }, { 0.20000000000000284, "0.20000000000000284" },
+		{ 0.1, "0.1" }, { 1.0 / 3, "0.3333333333333333" },
+		{ 1e-05, "1e-05" }, { 2.5e-05, "2.5e-05" },
+		{ 0.0001, "0.0001" }, { 1e16, "1e+16" },
+		{ 1e15, "1000000000000000.0" }, { 1234.5, "1234.5" },
+		{ -8.75, "-8.75" }, { 0.0, "0.0" },
+		{ 1.2345678901234568e17, "1.2345678901234568e+17" },
+		{ 5e-324, "5e-324" }, { 1.7976931348623157e308,
+		    "1.7976931348623157e+308" }, { 35.0, "35.0" },
+		{ 100.5, "100.5" }, { 0.001234, "0.001234" },
+	};
+	char out[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		wca_float_repr(out, sizeof(out), cases[i].v);
+		T_EQ_STR(out, cases[i].s);
+	}
+}
+
+T_SUITE(
+	{ "float_repr", test_float_repr },
+	{ "fit_cpu_mem", test_fit_cpu_mem },
+	{ "fit_membw_rw", test_fit_membw_rw },
+	{ "fit_flat_production_dims", test_fit_flat_production_dims },
+	{ "least_used_default", test_least_used_default },
+	{ "bar_2d", test_bar_2d },
+	{ "lubar_default_10", test_lubar_default_10 },
+	{ "lubar_flat_production_dims", test_lubar_flat_production_dims },
+	{ "error_unknown_app", test_error_unknown_app },
+	{ "error_unknown_app_lubar", test_error_unknown_app_lubar },
+	{ "error_nodes_not_null", test_error_nodes_not_null },
+	{ "missing_node_data", test_missing_node_data },
+	{ "clamp_least_used_weights", test_clamp_least_used_weights },
+	{ "zero_capacity", test_zero_capacity },
+	{ "debug_lines", test_debug_lines },
+)
