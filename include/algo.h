@@ -79,6 +79,10 @@ void algo_prioritize_zero(const struct algo_ctx *ctx,
     const struct ext_pod *pod, const struct ext_node *nodes, size_t n,
     double *priority);
 
+/* The configured algorithm's effective parameters, as a JSON object. */
+struct buf;
+void algo_params_json(const struct config *c, struct buf *out);
+
 /* NULL when the algorithm is not part of this build. */
 const struct algo *algo_for(enum algo_id id);
 
@@ -87,5 +91,9 @@ extern const struct algo algo_fit;
 extern const struct algo algo_least_used;
 extern const struct algo algo_bar;
 extern const struct algo algo_least_used_bar;
+extern const struct algo algo_hier_bar;
+extern const struct algo algo_dram_hit_ratio;
+extern const struct algo algo_score;
+extern const struct algo algo_static_assigner;
 
 #endif

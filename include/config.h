@@ -111,7 +111,7 @@ struct config {
 	int has_least_used_weight_for[DIM_COUNT];
 	double bar_weights[DIM_COUNT];
 	int has_bar_weight_for[DIM_COUNT];
-	struct static_target *static_targets;
+	struct static_target *static_targets;	/* by node, then app */
 	size_t nstatic_targets;
 
 	/* [trimaran] */

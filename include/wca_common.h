@@ -63,6 +63,15 @@ double wca_least_used(const struct config *cfg, const enum dim *keys,
 double wca_bar(const struct config *cfg, const enum dim *keys,
     const double *f, size_t k);
 
+/*
+ * statistics.stdev(): the sample standard deviation (n - 1) of x[0..k),
+ * two-pass; 0 for fewer than two values (the original raised).
+ */
+double wca_stdev(const double *x, size_t k);
+
+/* Whether membw_read and membw_write are both dimensions (coupled). */
+int wca_coupled(const struct config *cfg);
+
 /* Python's repr() of a float: shortest round trip, "8.0", "1e-05". */
 void wca_float_repr(char *out, size_t cap, double v);
 
@@ -81,5 +90,35 @@ const char *wca_fit_filter(const struct algo_ctx *ctx,
 void wca_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
     const struct ext_node *nodes, size_t n, double *priority,
     unsigned what);
+
+/*
+ * The DRAM hit ratio check of DramHitRatioProvision and Score (3.7):
+ * 1 when the node's ratio is at least cfg->threshold, 0 when below (*why
+ * is the original's message), -1 when the node has no fresh ratio (*why
+ * from the arena).  *ratio receives the ratio (NaN when absent).
+ */
+int wca_dram_hit(const struct algo_ctx *ctx, const struct ext_node *n,
+    const struct ns_view *v, double *ratio, const char **why);
+
+/*
+ * The node's assigned apps are usable: 0, or -1 with *why (arena) when
+ * only stale sources have them (the same message as wca_node_load).
+ */
+int wca_assigned_fresh(const struct algo_ctx *ctx, const struct ext_node *n,
+    const struct ns_view *v, const char **why);
+
+/* One debug line on logger "algorithm" for a node's filter verdict:
+ * "filter algorithm=A node=N app=P <detail> verdict=pass|fail|drop[: why]". */
+void wca_debug_verdict(const struct algo_ctx *ctx, const struct ext_pod *pod,
+    const struct ext_node *n, const char *detail, enum verdict verdict,
+    const char *why);
+
+/*
+ * The pod's app requests (wca_app_requests), with a debug line when the
+ * app is unknown: 0, or -1 with *why; the caller then lets every node
+ * pass and returns *why as the call's Error when unknown_app = fail.
+ */
+int wca_app_or_unknown(const struct algo_ctx *ctx, const struct ext_pod *pod,
+    double req[DIM_COUNT], const char *verb, const char **why);
 
 #endif

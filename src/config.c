@@ -91,7 +91,20 @@ int
 algo_implemented(enum algo_id a)
 {
 	return a == ALGO_NOP || a == ALGO_FIT || a == ALGO_LEAST_USED ||
-	    a == ALGO_BAR || a == ALGO_LEAST_USED_BAR;
+	    a == ALGO_BAR || a == ALGO_LEAST_USED_BAR ||
+	    a == ALGO_HIER_BAR || a == ALGO_DRAM_HIT_RATIO ||
+	    a == ALGO_SCORE || a == ALGO_STATIC_ASSIGNER;
+}
+
+/* [static_assigner:NODE] targets ordered by node, then app, so that
+ * StaticAssigner looks them up by binary search (static_assigner.c). */
+static int
+static_target_cmp(const void *a, const void *b)
+{
+	const struct static_target *x = a, *y = b;
+	int c = strcmp(x->node, y->node);
+
+	return c ? c : strcmp(x->app, y->app);
 }
 
 static void
@@ -1285,9 +1298,13 @@ validate(struct loader *L)
 	} else if (!algo_implemented(c->algo)) {
 		errorf(L, line_or(key_line(L, SEC_ALGORITHM, "name"), al),
 		    "name: algorithm '%s' is not implemented in this build "
-		    "(available: NOP, Fit, LeastUsed, BAR, LeastUsedBAR)",
+		    "(available: NOP, Fit, LeastUsed, BAR, LeastUsedBAR, "
+		    "HierBAR, DramHitRatioProvision, Score, StaticAssigner)",
 		    algo_names[c->algo]);
 	}
+	if (c->nstatic_targets > 1)
+		qsort(c->static_targets, c->nstatic_targets,
+		    sizeof(*c->static_targets), static_target_cmp);
 	if (c->timeout > c->interval)
 		errorf(L, line_or(key_line(L, SEC_METRICS, "timeout"), ml),
 		    "timeout (%g s) must not exceed interval (%g s)",

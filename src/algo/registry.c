@@ -14,6 +14,14 @@ algo_for(enum algo_id id)
 		return &algo_bar;
 	case ALGO_LEAST_USED_BAR:
 		return &algo_least_used_bar;
+	case ALGO_HIER_BAR:
+		return &algo_hier_bar;
+	case ALGO_DRAM_HIT_RATIO:
+		return &algo_dram_hit_ratio;
+	case ALGO_SCORE:
+		return &algo_score;
+	case ALGO_STATIC_ASSIGNER:
+		return &algo_static_assigner;
 	default:
 		return NULL;
 	}

@@ -34,10 +34,26 @@ adup(const struct algo_ctx *ctx, const char *s)
 }
 
 /* membw_read and membw_write are coupled when both are dimensions. */
-static int
-coupled(const struct config *cfg)
+int
+wca_coupled(const struct config *cfg)
 {
 	return has_dim(cfg, DIM_MEMBW_READ) && has_dim(cfg, DIM_MEMBW_WRITE);
+}
+
+double
+wca_stdev(const double *x, size_t k)
+{
+	double mean = 0, ss = 0;
+	size_t i;
+
+	if (k < 2)
+		return 0;
+	for (i = 0; i < k; i++)
+		mean += x[i];
+	mean /= (double)k;
+	for (i = 0; i < k; i++)
+		ss += (x[i] - mean) * (x[i] - mean);
+	return sqrt(ss / (double)(k - 1));
 }
 
 void
@@ -153,6 +169,67 @@ wca_app_requests(const struct algo_ctx *ctx, const char *app,
 }
 
 int
+wca_assigned_fresh(const struct algo_ctx *ctx, const struct ext_node *n,
+    const struct ns_view *v, const char **why)
+{
+	char msg[320];
+
+	*why = NULL;
+	if (!(v->have & NS_HAVE_ASSIGNED) && (v->stale & NS_HAVE_ASSIGNED)) {
+		snprintf(msg, sizeof(msg), "assigned apps of node %.200s are "
+		    "stale (staleness %g s)", n->name, ctx->cfg->staleness);
+		*why = adup(ctx, msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+wca_dram_hit(const struct algo_ctx *ctx, const struct ext_node *n,
+    const struct ns_view *v, double *ratio, const char **why)
+{
+	char msg[320];
+
+	*ratio = NAN;
+	if (!(v->have & NS_HAVE_DRAM_HIT)) {
+		if (v->stale & NS_HAVE_DRAM_HIT)
+			snprintf(msg, sizeof(msg), "dram hit ratio of node "
+			    "%.200s is stale (staleness %g s)", n->name,
+			    ctx->cfg->staleness);
+		else
+			snprintf(msg, sizeof(msg), "no dram hit ratio for node "
+			    "%.200s", n->name);
+		*why = adup(ctx, msg);
+		return -1;
+	}
+	*ratio = v->dram_hit_ratio;
+	if (v->dram_hit_ratio < ctx->cfg->threshold) {
+		*why = "Could not fit node because of dram hit ratio violation.";
+		return 0;
+	}
+	*why = NULL;
+	return 1;
+}
+
+void
+wca_debug_verdict(const struct algo_ctx *ctx, const struct ext_pod *pod,
+    const struct ext_node *n, const char *detail, enum verdict verdict,
+    const char *why)
+{
+	static const char *const names[] = { "pass", "fail", "drop" };
+
+	char nn[96], an[96];
+
+	if (!log_on(LOGGER_ALGORITHM, LOG_DEBUG))
+		return;
+	log_debug(LOGGER_ALGORITHM, "filter algorithm=%s node=%s app=%s %s "
+	    "verdict=%s%s%s", algo_name(ctx->cfg->algo),
+	    log_value(nn, sizeof(nn), n->name, n->name_len),
+	    pod->app ? log_value(an, sizeof(an), pod->app, strlen(pod->app)) :
+	    "-", detail, names[verdict], why ? ": " : "", why ? why : "");
+}
+
+int
 wca_node_load(const struct algo_ctx *ctx, const struct ext_node *n,
     double cpu_scale, struct wca_node *w, const char **why)
 {
@@ -185,12 +262,8 @@ wca_node_load(const struct algo_ctx *ctx, const struct ext_node *n,
 	}
 	if (cpu_scale != 1.0 && v->pmem)
 		w->cap[DIM_CPU] *= cpu_scale;
-	if (!(v->have & NS_HAVE_ASSIGNED) && (v->stale & NS_HAVE_ASSIGNED)) {
-		snprintf(msg, sizeof(msg), "assigned apps of node %.200s are "
-		    "stale (staleness %g s)", n->name, cfg->staleness);
-		*why = adup(ctx, msg);
+	if (wca_assigned_fresh(ctx, n, v, why) < 0)
 		return -1;
-	}
 	for (j = 0; j < v->nassigned; j++) {
 		const struct ns_assigned *as = &v->assigned[j];
 		struct ns_app_view av;
@@ -216,7 +289,7 @@ wca_node_load(const struct algo_ctx *ctx, const struct ext_node *n,
 			w->used[d] += av.requested[d] * as->count;
 		}
 	}
-	if (coupled(cfg)) {
+	if (wca_coupled(cfg)) {
 		/* The read/write ratio and its inverse must exist. */
 		if (w->cap[DIM_MEMBW_WRITE] == 0 ||
 		    w->cap[DIM_MEMBW_READ] == 0) {
@@ -433,8 +506,8 @@ vec(char *out, size_t cap, const struct config *cfg, const double *x)
 	return out;
 }
 
-static int
-app_or_unknown(const struct algo_ctx *ctx, const struct ext_pod *pod,
+int
+wca_app_or_unknown(const struct algo_ctx *ctx, const struct ext_pod *pod,
     double req[DIM_COUNT], const char *verb, const char **why_out)
 {
 	const char *why;
@@ -470,7 +543,7 @@ wca_fit_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 		out[i].v = VERDICT_PASS;
 		out[i].reason = NULL;
 	}
-	if (app_or_unknown(ctx, pod, req, "filter", &app_why) < 0)
+	if (wca_app_or_unknown(ctx, pod, req, "filter", &app_why) < 0)
 		return ctx->cfg->unknown_app == UNKNOWN_APP_FAIL ? app_why :
 		    NULL;
 	for (i = 0; i < n; i++) {
@@ -521,7 +594,7 @@ wca_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 
 	for (i = 0; i < n; i++)
 		priority[i] = 0;
-	if (app_or_unknown(ctx, pod, req, "prioritize", &app_why) < 0)
+	if (wca_app_or_unknown(ctx, pod, req, "prioritize", &app_why) < 0)
 		return;
 	for (i = 0; i < n; i++) {
 		const char *why = NULL;

@@ -81,10 +81,11 @@ def test_check_config_errors_name_file_and_line():
 
 
 def test_unimplemented_and_missing_algorithm():
-    rc, out, _, path = run("--check-config", text="[algorithm]\nname = HierBAR\n")
+    rc, out, _, path = run("--check-config", text="[algorithm]\nname = TargetLoadPacking\n")
     eq(rc, 2, "status")
-    check(out.startswith(path + ":2: name: algorithm 'HierBAR' is not implemented in this "
-                         "build (available: NOP, Fit, LeastUsed, BAR, LeastUsedBAR)"), out)
+    check(out.startswith(path + ":2: name: algorithm 'TargetLoadPacking' is not implemented in "
+                         "this build (available: NOP, Fit, LeastUsed, BAR, LeastUsedBAR, "
+                         "HierBAR, DramHitRatioProvision, Score, StaticAssigner)\n"), out)
     rc, out, _, path = run("--check-config", text="[server]\nlisten = 127.0.0.1:31999\n")
     eq(rc, 2, "status")
     check("missing key 'name' in [algorithm]" in out and out.startswith(path + ":"), out)

@@ -1,6 +1,7 @@
 /*
- * The WCA algorithms Fit, LeastUsed, BAR and LeastUsedBAR against the
- * golden vectors recorded from the original server
+ * The WCA algorithms (Fit, LeastUsed, BAR, LeastUsedBAR, HierBAR,
+ * DramHitRatioProvision, Score, StaticAssigner) against the golden
+ * vectors recorded from the original server
  * (../shared/golden/wca, schema: wca-original.md section 6).  Each case's
  * cluster is fed into a node store as the interface's series
  * (interface.md section 5), its recorded requests go through
@@ -110,9 +111,10 @@ num(const struct json_doc *d, int tok)
 
 /* ---- config and store from a case ---- */
 
+/* The case's config; `extra` lines go to [algorithm] after its params. */
 static struct config *
-case_config(const struct golden *g, const char *score_mode,
-    const char *unknown_app)
+case_config_x(const struct golden *g, const char *score_mode,
+    const char *unknown_app, const char *extra)
 {
 	const struct json_doc *d = &g->d;
 	int params = at(d, 0, "algorithm", "params"), k, it;
@@ -137,12 +139,40 @@ case_config(const struct golden *g, const char *score_mode,
 			buf_adds(&b, "\n");
 		} else if (strcmp(key, "max_node_score") == 0 ||
 		    strcmp(key, "cpu_scale_factor") == 0 ||
-		    strcmp(key, "least_used_weight") == 0) {
+		    strcmp(key, "least_used_weight") == 0 ||
+		    strcmp(key, "threshold") == 0 ||
+		    strcmp(key, "merge_threshold") == 0 ||
+		    strcmp(key, "score_target") == 0) {
 			buf_printf(&b, "%s = %.17g\n", key, num(d, k + 1));
+		} else if (strcmp(key, "strict_mode_placement") == 0) {
+			buf_printf(&b, "%s = %s\n", key,
+			    d->tok[k + 1].type == JSON_TRUE ? "true" : "false");
+		} else if (strcmp(key, "targeted_assigned_apps_counts") == 0) {
+			continue;	/* sections, below */
 		} else {
 			printf("#   params.%s is not handled by this test\n",
 			    key);
 			T_CHECK(!"unhandled algorithm param");
+		}
+	}
+	if (extra)
+		buf_adds(&b, extra);
+	for (k = params >= 0 ? json_first(d, params) : -1; k >= 0;
+	    k = json_next(d, params, k)) {
+		str(d, k, key, sizeof(key));
+		if (strcmp(key, "targeted_assigned_apps_counts") != 0)
+			continue;
+		/* {node: {app: count}} as [static_assigner:NODE] sections */
+		for (it = json_first(d, k + 1); it >= 0;
+		    it = json_next(d, k + 1, it)) {
+			int a;
+
+			buf_printf(&b, "[static_assigner:%s]\n",
+			    str(d, it, s, sizeof(s)));
+			for (a = json_first(d, it + 1); a >= 0;
+			    a = json_next(d, it + 1, a))
+				buf_printf(&b, "%s = %.17g\n",
+				    str(d, a, s, sizeof(s)), num(d, a + 1));
 		}
 	}
 	for (k = params >= 0 ? json_first(d, params) : -1; k >= 0;
@@ -168,6 +198,13 @@ case_config(const struct golden *g, const char *score_mode,
 	T_CHECK(c != NULL);
 	buf_free(&b);
 	return c;
+}
+
+static struct config *
+case_config(const struct golden *g, const char *score_mode,
+    const char *unknown_app)
+{
+	return case_config_x(g, score_mode, unknown_app, NULL);
 }
 
 static void
@@ -213,12 +250,22 @@ case_store(const struct golden *g)
 		if (pm >= 0)
 			add(bd, "wca_node_pmem", "node", node, NULL, NULL,
 			    d->tok[pm].type == JSON_TRUE ? 1 : 0);
+		if (json_get(d, it, "node_type") >= 0)
+			add(bd, "wca_node_type", "node", node, "nodetype",
+			    str(d, json_get(d, it, "node_type"), dim,
+			    sizeof(dim)), 1);
+		if (json_get(d, it, "dram_hit_ratio") >= 0)
+			add(bd, "wca_node_dram_hit_ratio", "node", node, NULL,
+			    NULL, num(d, json_get(d, it, "dram_hit_ratio")));
 	}
 	for (a = apps >= 0 ? json_first(d, apps) : -1; a >= 0;
 	    a = json_next(d, apps, a)) {
 		int req = at(d, a + 1, "requested", NULL);
 
 		str(d, a, app, sizeof(app));
+		if (json_get(d, a + 1, "profile") >= 0)
+			add(bd, "wca_app_profile", "app", app, NULL, NULL,
+			    num(d, json_get(d, a + 1, "profile")));
 		for (k = req >= 0 ? json_first(d, req) : -1; k >= 0;
 		    k = json_next(d, req, k))
 			add(bd, "wca_app_requested", "app", app, "dim",
@@ -477,6 +524,20 @@ static void test_bar_2d(void) { run_case("bar_2d"); }
 static void test_lubar_default_10(void) { run_case("lubar_default_10"); }
 static void test_lubar_flat_production_dims(void)
 { run_case("lubar_flat_production_dims"); }
+static void test_hierbar_two_classes_mem(void)
+{ run_case("hierbar_two_classes_mem"); }
+static void test_hierbar_two_classes_bw(void)
+{ run_case("hierbar_two_classes_bw"); }
+static void test_hierbar_best_class_full(void)
+{ run_case("hierbar_best_class_full"); }
+static void test_score_lowest_profile(void)
+{ run_case("score_lowest_profile"); }
+static void test_score_lowest_profile_dram_app(void)
+{ run_case("score_lowest_profile_dram_app"); }
+static void test_score_target_fallback(void)
+{ run_case("score_target_fallback"); }
+static void test_dram_hit_ratio(void) { run_case("dram_hit_ratio"); }
+static void test_static_assigner(void) { run_case("static_assigner"); }
 
 /* Every score in a prioritize answer is 0, in name order. */
 static void
@@ -831,6 +892,423 @@ test_zero_capacity(void)
 	config_free(cfg);
 }
 
+/* ---- targeted tests: a config, a feed, one call, the exact answer ---- */
+
+struct feed {
+	const char *name, *l1, *v1, *l2, *v2;
+	double value;
+};
+
+/* The answer of `route` for `req` with config `cf` and one scrape. */
+static void
+expect(const char *cf, const struct feed *fd, size_t nfd, enum route route,
+    const char *req, int want_status, const char *want)
+{
+	struct ns_source_spec spec = { "http://127.0.0.1:9/metrics", NULL };
+	struct config_errors errs;
+	struct config *cfg = config_load_string("t.ini", cf, strlen(cf), &errs);
+	struct ns_store *st;
+	struct ns_builder *bd;
+	struct ext_scratch s;
+	struct buf out;
+	long nodes;
+	size_t i;
+
+	if (cfg == NULL) {
+		for (i = 0; i < errs.n; i++)
+			printf("#   %s\n", errs.msg[i]);
+		config_errors_free(&errs);
+	}
+	T_CHECK(cfg != NULL);
+	if (cfg == NULL)
+		return;
+	st = ns_store_new();
+	ns_set_sources(st, &spec, 1);
+	bd = ns_builder_new(st, 0);
+	for (i = 0; i < nfd; i++)
+		add(bd, fd[i].name, fd[i].l1, fd[i].v1, fd[i].l2, fd[i].v2,
+		    fd[i].value);
+	T_EQ_INT(ns_commit(st, bd, 0.0), NS_OK);
+	ext_scratch_init(&s);
+	buf_init(&out);
+	T_EQ_INT(ext_handle(route, cfg, st, 1.0, &s, req, strlen(req), &out,
+	    &nodes), want_status);
+	T_EQ_MEM(out.p, out.len, want, strlen(want));
+	buf_free(&out);
+	ext_scratch_free(&s);
+	ns_store_free(st);
+	config_free(cfg);
+}
+
+#define NFEED(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * DramHitRatioProvision: a node without a ratio (the original's
+ * KeyError, 500) fails alone; the threshold is configurable; the app
+ * plays no part (an app nobody knows is judged like any other).
+ */
+static void
+test_dram_hit_missing(void)
+{
+	static const struct feed fd[] = {
+		{ "wca_node_dram_hit_ratio", "node", "h1", NULL, NULL, 0.95 },
+		{ "wca_node_dram_hit_ratio", "node", "h2", NULL, NULL, 0.9 },
+		{ "wca_node_capacity", "node", "h3", "dim", "cpu", 4 },
+	};
+	static const char req[] = "{\"Nodes\":null,\"Pod\":{\"metadata\":"
+	    "{\"name\":\"p\",\"namespace\":\"default\",\"labels\":"
+	    "{\"app\":\"ghost\"}}},\"NodeNames\":[\"h1\",\"h2\",\"h3\","
+	    "\"h4\"]}";
+
+	expect("[server]\nscore_mode = wca\n[algorithm]\n"
+	    "name = DramHitRatioProvision\nthreshold = 0.95\n", fd, NFEED(fd),
+	    ROUTE_FILTER, req, 200, "{\"Error\":\"\",\"FailedNodes\":{"
+	    "\"h2\":\"Could not fit node because of dram hit ratio "
+	    "violation.\",\"h3\":\"no dram hit ratio for node h3\","
+	    "\"h4\":\"no metrics for node h4\"},\"NodeNames\":[\"h1\"],"
+	    "\"Nodes\":null}\n");
+	expect("[server]\nscore_mode = wca\n[algorithm]\n"
+	    "name = DramHitRatioProvision\n", fd, NFEED(fd),
+	    ROUTE_PRIORITIZE, req, 200, "[{\"Host\":\"h1\",\"Score\":0},"
+	    "{\"Host\":\"h2\",\"Score\":0},{\"Host\":\"h3\",\"Score\":0},"
+	    "{\"Host\":\"h4\",\"Score\":0}]\n");
+}
+
+/*
+ * StaticAssigner: more pods than the target (the original's assert,
+ * 500) fails that node; a node without data fails alone; targets are
+ * found whatever order the sections come in; a pod without an app
+ * label follows unknown_app.
+ */
+static void
+test_static_assigner_defects(void)
+{
+	static const char cf[] = "[server]\nscore_mode = wca\n[algorithm]\n"
+	    "name = StaticAssigner\nunknown_app = fail\n"
+	    "[static_assigner:z9]\nb = 1\na = 5\n"
+	    "[static_assigner:n1]\nb = 2\na = 3\n"
+	    "[static_assigner:n2]\na = 2\n"
+	    "[static_assigner:n3]\na = 1\n"
+	    "[static_assigner:a0]\nb = 4\na = 2\n";
+	static const struct feed fd[] = {
+		{ "wca_app_assigned", "node", "n1", "app", "a", 5 },
+		{ "wca_app_assigned", "node", "n2", "app", "a", 1 },
+		{ "wca_app_assigned", "node", "n2", "app", "b", 7 },
+		{ "wca_app_assigned", "node", "a0", "app", "a", 1 },
+		{ "wca_app_assigned", "node", "a0", "app", "a", 1 },
+		{ "wca_node_capacity", "node", "z9", "dim", "cpu", 4 },
+	};
+	static const char req[] = "{\"Nodes\":null,\"Pod\":{\"metadata\":"
+	    "{\"name\":\"p\",\"namespace\":\"default\",\"labels\":"
+	    "{\"app\":\"a\"}}},\"NodeNames\":[\"n1\",\"n2\",\"n3\",\"z9\","
+	    "\"a0\"]}";
+	static const char nolabel[] = "{\"Nodes\":null,\"Pod\":{\"metadata\":"
+	    "{\"name\":\"p\",\"namespace\":\"default\"}},\"NodeNames\":"
+	    "[\"n1\",\"n2\"]}";
+
+	/* n1: 5 > 3; n2: 1 < 2; n3: no data; z9: nothing assigned (0 < 5);
+	 * a0: two series summed, 2 == 2. */
+	expect(cf, fd, NFEED(fd), ROUTE_FILTER, req, 200,
+	    "{\"Error\":\"\",\"FailedNodes\":{"
+	    "\"n1\":\"app a count on node n1 (5) exceeds "
+	    "self.targeted_assigned_apps_counts (3)\","
+	    "\"n3\":\"no metrics for node n3\","
+	    "\"a0\":\"app a count on node a0 already matching "
+	    "self.targeted_assigned_apps_counts\"},"
+	    "\"NodeNames\":[\"n2\",\"z9\"],\"Nodes\":null}\n");
+	expect(cf, fd, NFEED(fd), ROUTE_FILTER, nolabel, 200,
+	    "{\"Error\":\"pod has no app label\",\"FailedNodes\":{},"
+	    "\"NodeNames\":null,\"Nodes\":null}\n");
+}
+
+#define HB_NODE(n, c, m, r, w) \
+	{ "wca_node_capacity", "node", n, "dim", "cpu", c }, \
+	{ "wca_node_capacity", "node", n, "dim", "mem", m }, \
+	{ "wca_node_capacity", "node", n, "dim", "membw_read", r }, \
+	{ "wca_node_capacity", "node", n, "dim", "membw_write", w }
+#define HB_APP(a, c, m, r, w) \
+	{ "wca_app_requested", "app", a, "dim", "cpu", c }, \
+	{ "wca_app_requested", "app", a, "dim", "mem", m }, \
+	{ "wca_app_requested", "app", a, "dim", "membw_read", r }, \
+	{ "wca_app_requested", "app", a, "dim", "membw_write", w }
+#define HB_REQ(app, names) "{\"Nodes\":null,\"Pod\":{\"metadata\":" \
+	"{\"name\":\"p\",\"namespace\":\"default\",\"labels\":{\"app\":\"" \
+	app "\"}}},\"NodeNames\":[" names "]}"
+#define HB_CF(extra) "[server]\nscore_mode = wca\n[algorithm]\n" \
+	"name = HierBAR\ndimensions = cpu, mem, membw_read, membw_write\n" extra
+
+/*
+ * HierBAR merging: shapes above merge_threshold (p1, ratio 4) and at or
+ * below it (d1, d2, ratio 1 and 1.07) form one class each; z1's
+ * truncated write capacity is 0 (the original divided by zero), so it
+ * stays a class of its own and is still chosen when it is the best.
+ * Accepted nodes keep request order.
+ */
+static void
+test_hierbar_merge(void)
+{
+	static const struct feed fd[] = {
+		HB_NODE("p1", 96, 1000, 40, 10),
+		HB_NODE("d1", 96, 192, 150, 150),
+		HB_NODE("d2", 96, 256, 150, 140),
+		HB_NODE("z1", 96, 192, 10, 0.5),
+		HB_APP("bw", 4, 8, 20, 20),
+		HB_APP("tiny", 1, 2, 0.2, 0),
+	};
+	static const char fit_fail[] = "\"z1\":\"Could not fit node for "
+	    "dimensions: missing (membw_read: 410.0),(membw_write: 20.5).\","
+	    "\"p1\":\"Could not fit node for dimensions: missing "
+	    "(membw_read: 60.0),(membw_write: 15.0).\"";
+	char want[1024];
+
+	/* merged: d1 and d2 are one class (stdev 0.06) */
+	snprintf(want, sizeof(want), "{\"Error\":\"\",\"FailedNodes\":{%s},"
+	    "\"NodeNames\":[\"d2\",\"d1\"],\"Nodes\":null}\n", fit_fail);
+	expect(HB_CF("merge_threshold = 2\n"), fd, NFEED(fd), ROUTE_FILTER,
+	    HB_REQ("bw", "\"z1\",\"d2\",\"p1\",\"d1\""), 200, want);
+	/* not merged: d1 (0.05) beats d2 (0.06) */
+	expect(HB_CF(""), fd, NFEED(fd), ROUTE_FILTER,
+	    HB_REQ("bw", "\"z1\",\"p1\",\"d2\",\"d1\""), 200,
+	    "{\"Error\":\"\",\"FailedNodes\":{\"z1\":\"Could not fit node "
+	    "for dimensions: missing (membw_read: 410.0),(membw_write: "
+	    "20.5).\",\"p1\":\"Could not fit node for dimensions: missing "
+	    "(membw_read: 60.0),(membw_write: 15.0).\","
+	    "\"d2\":\"Not best class (best_variance=0.05 this=0.06)\"},"
+	    "\"NodeNames\":[\"d1\"],\"Nodes\":null}\n");
+	/* z1 unmerged and best (0.00024 against 0.0047 and 0.0053) */
+	expect(HB_CF("merge_threshold = 2\n"), fd, NFEED(fd), ROUTE_FILTER,
+	    HB_REQ("tiny", "\"d1\",\"p1\",\"z1\",\"d2\""), 200,
+	    "{\"Error\":\"\",\"FailedNodes\":{"
+	    "\"d1\":\"Not best class (best_variance=0.00 this=0.01)\","
+	    "\"p1\":\"Not best class (best_variance=0.00 this=0.00)\","
+	    "\"d2\":\"Not best class (best_variance=0.00 this=0.01)\"},"
+	    "\"NodeNames\":[\"z1\"],\"Nodes\":null}\n");
+}
+
+/*
+ * HierBAR without membw dimensions and merge_threshold set: the
+ * original dropped every shape (AssertionError); here nothing is merged
+ * and the classes stand.  A class with a zero average capacity (the
+ * original's ZeroDivisionError) ranks last with +inf (no merging: q0 and
+ * q1 have the same ratio).
+ */
+static void
+test_hierbar_no_loss(void)
+{
+	static const struct feed fd[] = {
+		{ "wca_node_capacity", "node", "a", "dim", "cpu", 10 },
+		{ "wca_node_capacity", "node", "a", "dim", "mem", 10 },
+		{ "wca_node_capacity", "node", "b", "dim", "cpu", 10 },
+		{ "wca_node_capacity", "node", "b", "dim", "mem", 100 },
+		{ "wca_app_requested", "app", "x", "dim", "cpu", 1 },
+		{ "wca_app_requested", "app", "x", "dim", "mem", 1 },
+	};
+	static const struct feed fz[] = {
+		HB_NODE("q0", 0, 64, 10, 10),
+		HB_NODE("q1", 8, 64, 10, 10),
+		HB_APP("zr", 0, 1, 0, 0),
+	};
+
+	expect("[server]\nscore_mode = wca\n[algorithm]\nname = HierBAR\n"
+	    "dimensions = cpu, mem\nmerge_threshold = 1.5\n", fd, NFEED(fd),
+	    ROUTE_FILTER, HB_REQ("x", "\"b\",\"a\""), 200,
+	    "{\"Error\":\"\",\"FailedNodes\":{\"b\":\"Not best class "
+	    "(best_variance=0.00 this=0.06)\"},\"NodeNames\":[\"a\"],"
+	    "\"Nodes\":null}\n");
+	expect(HB_CF(""), fz, NFEED(fz), ROUTE_FILTER,
+	    HB_REQ("zr", "\"q0\",\"q1\""), 200,
+	    "{\"Error\":\"\",\"FailedNodes\":{\"q0\":\"Not best class "
+	    "(best_variance=0.01 this=inf)\"},\"NodeNames\":[\"q1\"],"
+	    "\"Nodes\":null}\n");
+}
+
+/*
+ * Equal class scores: the class that comes first wins (a stable sort):
+ * first appearance without merging (y), the above-threshold class
+ * before the below one with merging (x).
+ */
+static void
+test_hierbar_ties(void)
+{
+	static const struct feed fd[] = {
+		HB_NODE("y", 10, 10, 10, 10),
+		HB_NODE("x", 10, 10, 40, 10),
+		HB_APP("t", 1, 1, 0, 0),
+	};
+
+	expect(HB_CF(""), fd, NFEED(fd), ROUTE_FILTER,
+	    HB_REQ("t", "\"x\",\"y\""), 200,
+	    "{\"Error\":\"\",\"FailedNodes\":{\"x\":\"Not best class "
+	    "(best_variance=0.06 this=0.06)\"},\"NodeNames\":[\"y\"],"
+	    "\"Nodes\":null}\n");
+	expect(HB_CF("merge_threshold = 2\n"), fd, NFEED(fd), ROUTE_FILTER,
+	    HB_REQ("t", "\"x\",\"y\""), 200,
+	    "{\"Error\":\"\",\"FailedNodes\":{\"y\":\"Not best class "
+	    "(best_variance=0.06 this=0.06)\"},\"NodeNames\":[\"x\"],"
+	    "\"Nodes\":null}\n");
+}
+
+/*
+ * HierBAR's priority always uses the default weights (3.6): configured
+ * least_used_weight, [least_used_weights] and [bar_weights] change
+ * nothing.
+ */
+static void
+test_hierbar_default_weights(void)
+{
+	struct golden g;
+	struct config *cfg;
+	struct ns_store *st;
+	struct answer p;
+
+	T_CHECK(golden_load(&g, "hierbar_two_classes_mem") == 0);
+	cfg = g.ok ? case_config_x(&g, "wca", "pass", "least_used_weight = 2\n"
+	    "[least_used_weights]\ncpu = 7\nmem = 1\nmembw_flat = 1\n"
+	    "[bar_weights]\ncpu = 3\n") : NULL;
+	if (cfg) {
+		st = case_store(&g);
+		call(ROUTE_PRIORITIZE, cfg, st, &g, "prioritize", &p);
+		check_prioritize(&g, &p);
+		check_raw(&g, cfg, st);
+		answer_free(&p);
+		ns_store_free(st);
+		config_free(cfg);
+	}
+	golden_free(&g);
+}
+
+/* statistics.stdev of the spec's worked example (3.6). */
+static void
+test_stdev(void)
+{
+	double f[3] = { 4.0 / 96, 0.2, 6.0 / 80 }, one = 0.5;
+	double want = 0.08347210667398178;
+
+	T_CHECK(fabs(wca_stdev(f, 3) - want) <= 1e-12 * want);
+	T_CHECK(wca_stdev(&one, 1) == 0);
+}
+
+/* A golden case's filter answer with another config, exactly. */
+static void
+golden_filter(const char *name, const char *mode, const char *extra,
+    const char *want)
+{
+	struct golden g;
+	struct config *cfg;
+	struct ns_store *st;
+	struct answer f;
+
+	T_CHECK(golden_load(&g, name) == 0);
+	cfg = g.ok ? case_config_x(&g, mode, "pass", extra) : NULL;
+	if (cfg) {
+		st = case_store(&g);
+		call(ROUTE_FILTER, cfg, st, &g, "filter", &f);
+		T_EQ_INT(f.status, 200);
+		T_EQ_MEM(f.body.p, f.body.len, want, strlen(want));
+		answer_free(&f);
+		ns_store_free(st);
+		config_free(cfg);
+	}
+	golden_free(&g);
+}
+
+/*
+ * Score in score_mode = clamp: pass-1 messages without stray spaces,
+ * pass-2 rejections listed in FailedNodes (7.15); wca keeps the
+ * original's answers (the golden cases above).
+ */
+static void
+test_score_clamp(void)
+{
+	golden_filter("score_lowest_profile", "clamp", NULL,
+	    "{\"Error\":\"\",\"FailedNodes\":{"
+	    "\"pmem2\":\"Could not fit node because of dram hit ratio "
+	    "violation.\","
+	    "\"pmem3\":\"Could not fit node for dimensions: missing "
+	    "(cpu: 48.0).\","
+	    "\"dram1\":\"'a' not preferred for dram type of node\","
+	    "\"dram2\":\"'a' not preferred for dram type of node\","
+	    "\"dram3\":\"'a' not preferred for dram type of node\","
+	    "\"odd1\":\"'a' not preferred for unknown type of node\"},"
+	    "\"NodeNames\":[\"pmem1\"],\"Nodes\":null}\n");
+	/* wca, for contrast: the golden answer byte for byte */
+	golden_filter("score_lowest_profile", "wca", NULL,
+	    "{\"Error\":\"\",\"FailedNodes\":{"
+	    "\"pmem2\":\" Could not fit node because of dram hit ratio "
+	    "violation.\","
+	    "\"pmem3\":\"Could not fit node for dimensions: missing "
+	    "(cpu: 48.0). \"},\"NodeNames\":[\"pmem1\"],\"Nodes\":null}\n");
+}
+
+/*
+ * strict_mode_placement: no candidate of the app's type leaves none
+ * (wca: silently; clamp: listed).  score_target = 0 means unset: the
+ * lowest profile decides.
+ */
+static void
+test_score_strict_and_target(void)
+{
+	golden_filter("score_target_fallback", "wca",
+	    "strict_mode_placement = true\n",
+	    "{\"Error\":\"\",\"FailedNodes\":{},\"NodeNames\":[],"
+	    "\"Nodes\":null}\n");
+	golden_filter("score_target_fallback", "clamp",
+	    "strict_mode_placement = true\n",
+	    "{\"Error\":\"\",\"FailedNodes\":{"
+	    "\"dram1\":\"'b' not preferred for dram type of node\","
+	    "\"dram2\":\"'b' not preferred for dram type of node\","
+	    "\"dram3\":\"'b' not preferred for dram type of node\","
+	    "\"odd1\":\"'b' not preferred for unknown type of node\"},"
+	    "\"NodeNames\":[],\"Nodes\":null}\n");
+	/* a (0.2) would be DRAM-type if 0 were a target */
+	golden_filter("score_lowest_profile", "wca", "score_target = 0\n",
+	    "{\"Error\":\"\",\"FailedNodes\":{"
+	    "\"pmem2\":\" Could not fit node because of dram hit ratio "
+	    "violation.\","
+	    "\"pmem3\":\"Could not fit node for dimensions: missing "
+	    "(cpu: 48.0). \"},\"NodeNames\":[\"pmem1\"],\"Nodes\":null}\n");
+}
+
+/*
+ * Score: a node without a type, a PMEM node without a DRAM hit ratio
+ * (the original's KeyError, 500) fail alone; with two profiles or fewer
+ * every app is DRAM-type.
+ */
+static void
+test_score_missing_data(void)
+{
+	static const struct feed fd[] = {
+		{ "wca_node_capacity", "node", "p", "dim", "cpu", 8 },
+		{ "wca_node_capacity", "node", "p", "dim", "mem", 8 },
+		{ "wca_node_type", "node", "p", "nodetype", "pmem", 1 },
+		{ "wca_node_capacity", "node", "q", "dim", "cpu", 8 },
+		{ "wca_node_capacity", "node", "q", "dim", "mem", 8 },
+		{ "wca_node_type", "node", "q", "nodetype", "pmem", 1 },
+		{ "wca_node_dram_hit_ratio", "node", "q", NULL, NULL, 1 },
+		{ "wca_node_capacity", "node", "t", "dim", "cpu", 8 },
+		{ "wca_node_capacity", "node", "t", "dim", "mem", 8 },
+		{ "wca_node_capacity", "node", "d", "dim", "cpu", 8 },
+		{ "wca_node_capacity", "node", "d", "dim", "mem", 8 },
+		{ "wca_node_type", "node", "d", "nodetype", "dram", 1 },
+		{ "wca_app_requested", "app", "x", "dim", "cpu", 1 },
+		{ "wca_app_requested", "app", "x", "dim", "mem", 1 },
+		{ "wca_app_profile", "app", "x", NULL, NULL, 0.1 },
+		{ "wca_app_profile", "app", "y", NULL, NULL, 5 },
+	};
+	static const char req[] = "{\"Nodes\":null,\"Pod\":{\"metadata\":"
+	    "{\"name\":\"p\",\"namespace\":\"default\",\"labels\":"
+	    "{\"app\":\"x\"}}},\"NodeNames\":[\"p\",\"q\",\"t\",\"d\"]}";
+
+	/* x has the lowest profile but only two are known: DRAM-type */
+	expect("[server]\nscore_mode = clamp\n[algorithm]\nname = Score\n",
+	    fd, NFEED(fd), ROUTE_FILTER, req, 200,
+	    "{\"Error\":\"\",\"FailedNodes\":{"
+	    "\"p\":\"no dram hit ratio for node p\","
+	    "\"q\":\"'x' not preferred for pmem type of node\","
+	    "\"t\":\"no node type for node t\"},"
+	    "\"NodeNames\":[\"d\"],\"Nodes\":null}\n");
+}
+
 /* Lines of `text` that contain both a and b. */
 static int
 count_lines(const char *text, const char *a, const char *b)
@@ -917,6 +1395,90 @@ test_debug_lines(void)
 	golden_free(&g);
 }
 
+/* The debug lines of logger algorithm while a golden case's filter runs. */
+static void
+filter_log(const char *name, char *text, size_t cap)
+{
+	enum log_level saved[LOGGER_COUNT], lv[LOGGER_COUNT];
+	char path[] = "/tmp/test_algo_wca.XXXXXX";
+	struct golden g;
+	struct config *cfg;
+	struct ns_store *st;
+	struct answer f;
+	int fd, old, i;
+	ssize_t n;
+
+	text[0] = '\0';
+	T_CHECK(golden_load(&g, name) == 0);
+	cfg = g.ok ? case_config(&g, "wca", "pass") : NULL;
+	if (cfg == NULL) {
+		golden_free(&g);
+		return;
+	}
+	st = case_store(&g);
+	memcpy(saved, log_levels, sizeof(saved));
+	for (i = 0; i < LOGGER_COUNT; i++)
+		lv[i] = LOG_OFF;
+	lv[LOGGER_ALGORITHM] = LOG_DEBUG;
+	fd = mkstemp(path);
+	T_CHECK(fd >= 0);
+	if (fd >= 0) {
+		fflush(stderr);
+		old = dup(STDERR_FILENO);
+		dup2(fd, STDERR_FILENO);
+		log_set_levels(lv);
+		call(ROUTE_FILTER, cfg, st, &g, "filter", &f);
+		log_set_levels(saved);
+		dup2(old, STDERR_FILENO);
+		close(old);
+		lseek(fd, 0, SEEK_SET);
+		n = read(fd, text, cap - 1);
+		text[n > 0 ? n : 0] = '\0';
+		close(fd);
+		unlink(path);
+		check_filter(&g, &f);
+		answer_free(&f);
+	}
+	ns_store_free(st);
+	config_free(cfg);
+	golden_free(&g);
+}
+
+/*
+ * One debug line per node for DramHitRatioProvision, StaticAssigner and
+ * Score; HierBAR adds one line per candidate of its second pass.
+ */
+static void
+test_debug_lines_new(void)
+{
+	char text[16384];
+
+	filter_log("dram_hit_ratio", text, sizeof(text));
+	T_EQ_INT(count_lines(text, "debug algorithm: filter algorithm="
+	    "DramHitRatioProvision", "node="), 5);
+	T_EQ_INT(count_lines(text, "node=h3 ", "dram_hit_ratio=0.96999990000000003 "
+	    "threshold=0.96999999999999997 verdict=fail: Could not fit node "
+	    "because of dram hit ratio violation."), 1);
+	filter_log("static_assigner", text, sizeof(text));
+	T_EQ_INT(count_lines(text, "debug algorithm: filter algorithm="
+	    "StaticAssigner", "node="), 4);
+	T_EQ_INT(count_lines(text, "node=s1 app=a count=1 target=2 ",
+	    "verdict=pass"), 1);
+	filter_log("score_lowest_profile", text, sizeof(text));
+	T_EQ_INT(count_lines(text, "debug algorithm: filter algorithm=Score",
+	    "node="), 7);
+	T_EQ_INT(count_lines(text, "node=dram1 app=a node_type=dram "
+	    "app_type=pmem profiles=4 ", "verdict=drop"), 1);
+	T_EQ_INT(count_lines(text, "node=pmem1 ", "verdict=pass"), 1);
+	filter_log("hierbar_best_class_full", text, sizeof(text));
+	T_EQ_INT(count_lines(text, "debug algorithm: filter algorithm=HierBAR",
+	    "node="), 7);
+	T_EQ_INT(count_lines(text, "node=s3-0 app=bigmem pass=2 class=2 "
+	    "nodes=1 ", "verdict=fail: Not best class"), 1);
+	T_EQ_INT(count_lines(text, "node=s2-0 app=bigmem pass=2 class=1 ",
+	    "verdict=pass"), 1);
+}
+
 /* Python's repr() of floats, as the original's messages print them. */
 static void
 test_float_repr(void)
@@ -952,6 +1514,15 @@ T_SUITE(
 	{ "bar_2d", test_bar_2d },
 	{ "lubar_default_10", test_lubar_default_10 },
 	{ "lubar_flat_production_dims", test_lubar_flat_production_dims },
+	{ "hierbar_two_classes_mem", test_hierbar_two_classes_mem },
+	{ "hierbar_two_classes_bw", test_hierbar_two_classes_bw },
+	{ "hierbar_best_class_full", test_hierbar_best_class_full },
+	{ "dram_hit_ratio", test_dram_hit_ratio },
+	{ "score_lowest_profile", test_score_lowest_profile },
+	{ "score_lowest_profile_dram_app",
+	    test_score_lowest_profile_dram_app },
+	{ "score_target_fallback", test_score_target_fallback },
+	{ "static_assigner", test_static_assigner },
 	{ "error_unknown_app", test_error_unknown_app },
 	{ "error_unknown_app_lubar", test_error_unknown_app_lubar },
 	{ "error_nodes_not_null", test_error_nodes_not_null },
@@ -959,4 +1530,15 @@ T_SUITE(
 	{ "clamp_least_used_weights", test_clamp_least_used_weights },
 	{ "zero_capacity", test_zero_capacity },
 	{ "debug_lines", test_debug_lines },
+	{ "dram_hit_missing", test_dram_hit_missing },
+	{ "static_assigner_defects", test_static_assigner_defects },
+	{ "hierbar_merge", test_hierbar_merge },
+	{ "hierbar_no_loss", test_hierbar_no_loss },
+	{ "hierbar_ties", test_hierbar_ties },
+	{ "hierbar_default_weights", test_hierbar_default_weights },
+	{ "stdev", test_stdev },
+	{ "score_clamp", test_score_clamp },
+	{ "score_strict_and_target", test_score_strict_and_target },
+	{ "score_missing_data", test_score_missing_data },
+	{ "debug_lines_new", test_debug_lines_new },
 )
