@@ -96,6 +96,8 @@ status(const struct router_env *env, struct buf *b, struct response *resp)
 	buf_addc(b, ',');
 	json_kv_str(b, "score_mode", c->score_mode == SCORE_WCA ? "wca" :
 	    "clamp");
+	buf_adds(b, ",\"algorithm_params\":");
+	algo_params_json(c, b);
 	buf_adds(b, ",\"ready\":");
 	buf_adds(b, router_ready(env) ? "true" : "false");
 	buf_adds(b, ",\"draining\":");

@@ -1,7 +1,8 @@
 """The server's own endpoints: /healthz, /readyz, /status, /metrics."""
 import json
 
-from harness import Server, args_names, check, eq, metric, post_json, request
+from harness import (DEFAULT_CONFIG, Server, args_names, check, eq, free_port, metric, post_json,
+                     request)
 
 
 def test_healthz_readyz():
@@ -23,6 +24,23 @@ def test_status_json():
         eq(j["sources"], [], "sources")
         check(j["ready"] is True and j["connections"] >= 1, "ready, connections")
         check(isinstance(j["version"], str) and j["uptime_seconds"] >= 0, "version, uptime")
+        eq(j["algorithm_params"], {"score_mode": "clamp", "max_node_score": 10}, "NOP params")
+
+
+def test_status_effective_algorithm_params():
+    text = DEFAULT_CONFIG.format(
+        listen="127.0.0.1:%d" % free_port(), max_connections=8, max_body="1M", max_header="8K",
+        read_timeout=5, idle_timeout=30, drain_timeout=5, namespaces="default",
+        score_mode="wca", log_level="warn").replace(
+        "name = NOP", "name = LeastUsedBAR\ndimensions = cpu, mem, membw_read, membw_write\n"
+        "least_used_weight = 2\n[bar_weights]\ncpu = 3")
+    with Server(text=text, port=int(text.split("127.0.0.1:")[1].split("\n")[0])) as s:
+        p = json.loads(request("GET", "/status", port=s.port)[2])["algorithm_params"]
+        eq(p, {"score_mode": "wca", "max_node_score": 10,
+               "dimensions": ["cpu", "mem", "membw_read", "membw_write"],
+               "unknown_app": "pass", "least_used_weight": 2,
+               "least_used_weights": "default: 1 per dimension, plus membw_flat",
+               "bar_weights": {"cpu": 3}}, "LeastUsedBAR's effective parameters")
 
 
 def test_metrics_exposition():
