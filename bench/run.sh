@@ -23,6 +23,7 @@ DECODE_BENCH=${DECODE_BENCH:-build/bench/decode_bench}
 PROMTEXT_BENCH=${PROMTEXT_BENCH:-build/bench/promtext_bench}
 NODESTORE_BENCH=${NODESTORE_BENCH:-build/bench/nodestore_bench}
 RUN_SCRAPE_LOAD=${BENCH_SCRAPE_LOAD:-1}
+RUN_ALGO_LOAD=${BENCH_ALGO_LOAD:-1}
 SECS=${BENCH_SECONDS:-3}
 NODE_COUNTS=${BENCH_NODES:-"10 100 500 781 5000"}
 VERBS=${BENCH_VERBS:-"filter prioritize"}
@@ -410,6 +411,12 @@ REPORT=$TMP/report.md
 		sl_body=$(body_file names 500)
 		[[ -f $sl_body ]] || "$PYTHON" "$GEN" args --form names --nodes 500 -o "$sl_body"
 		"$PYTHON" bench/scrape_load.py "$BIN" "$sl_body" "$((SECS + 2))" || true
+	fi
+	if [[ $RUN_ALGO_LOAD == 1 ]]; then
+		printf '\nAlgorithms, server-side (bench/algo_load.py, %s: 781 nodes in four\n' "$BIN"
+		printf 'dimensions served by a fake exporter, NodeNames of all 781, one connection,\n'
+		printf 'times from the access log):\n\n'
+		"$PYTHON" bench/algo_load.py "$BIN" "$SECS" || true
 	fi
 	if [[ -s $NOTES ]]; then
 		printf '\nNotes:\n\n'
