@@ -116,8 +116,15 @@
  * a scrape is bounded by max_scrape_size), a builder likewise; the history
  * holds the entries of max(window, rate_window), at most NS_HIST_MAX per
  * node and source (40 bytes each); nodes and apps no source names are
- * freed.  ns_memory_bytes() counts all of it except builders in flight
- * (ns_builder_stats() reports those).
+ * freed.  Each source also keeps the arrays of its replaced snapshot and
+ * of its last builder for its next builder, so that a source of stable
+ * size scrapes and commits without allocating (or returning) large
+ * blocks; at each commit, a kept array more than twice the size that
+ * scrape needed is cut to twice that size (freed if unused), and a
+ * source dropped by ns_set_sources frees them.  ns_memory_bytes() counts
+ * all of it except builders in flight (ns_builder_stats() reports those;
+ * a builder holds its source's kept arrays while it runs).  A builder is
+ * committed or aborted before ns_store_free.
  *
  * Not used: sample timestamps (ages are commit times), and containers
  * that have neither requests nor limits (kube-state-metrics exports no
@@ -291,7 +298,8 @@ struct ns_source_stats {
 	int has_data;
 	double success_time;	/* last commit; valid with has_data */
 	struct ns_builder_stats last;	/* of the scrape committed last */
-	size_t bytes;		/* memory held by its snapshot and histories */
+	size_t bytes;		/* memory held by its snapshot, histories and
+				   arrays kept for its next scrape */
 };
 
 /* ns_builder_add() results. */

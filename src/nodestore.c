@@ -4,9 +4,12 @@
  *
  * Shape:
  *   store ── sources[] ── snap (one per source, replaced whole at commit)
- *                           ├── recs[]     one per node the source named
- *                           ├── apprecs[]  one per app the source named
- *                           └── assigned[], pods[], containers[], pool
+ *                        │  ├── recs[]     one per node the source named
+ *                        │  ├── apprecs[]  one per app the source named
+ *                        │  └── assigned[], pods[], containers[],
+ *                        │      busy[], pool
+ *                        └─ spare: arrays for the next builder (see
+ *                           "Recycling")
  *         ── node index (hash + first-appearance list) ── ns_node
  *                                    └── recs: every source's rec for
  *                                        the node, newest commit first
@@ -15,7 +18,10 @@
  * A commit links the new snapshot's recs at the head of their nodes'
  * lists and unlinks the old snapshot's, so the work is proportional to
  * the source's own nodes, and each list stays ordered by commit: the
- * read side takes each field from the first fresh rec that has it.
+ * read side takes each field from the first fresh rec that has it.  The
+ * old snapshot's arrays are not freed but kept for the source's next
+ * builder, so that steady scrapes allocate nothing large (musl's malloc
+ * returns large blocks to the kernel at once, and faults them in again).
  */
 #include "nodestore.h"
 
@@ -107,7 +113,7 @@ struct ns_rec {
 	uint32_t name_off, name_len;	/* in the pool */
 	uint32_t asg_off, asg_n;
 	uint32_t pod_off, pod_n;
-	uint32_t ncpu, nbusy, busy_cap;
+	uint32_t ncpu, nbusy, busy_off;	/* busy counters: snap's busy[] */
 	enum ns_node_type type;
 	double cap[DIM_COUNT];
 	double pmem, pmem_sum, hit;
@@ -115,7 +121,6 @@ struct ns_rec {
 	struct ns_util util[4];
 	struct ns_res alloc, kcap, preq, plim;
 	uint64_t busy_sig;
-	double *busy;			/* busy-mode counters, feed order */
 	struct hist *hist;
 };
 
@@ -129,43 +134,10 @@ struct ns_apprec {
 	double profile;
 };
 
-struct ns_snap {
-	double t;			/* commit time */
-	struct ns_rec *recs;
-	size_t nrecs;
-	struct ns_apprec *apps;
-	size_t napps;
-	struct ns_assigned *asg;
-	size_t nasg;
-	struct ns_pod *pods;
-	size_t npods;
-	struct ns_container *conts;
-	size_t nconts;
-	char *pool;
-	size_t bytes;
-	struct ns_builder_stats stats;
-};
-
-struct ns_source {
-	uint64_t uid;
-	char *url, *node;
-	struct ns_snap *snap;
-};
-
-struct ns_store {
-	struct ns_source **src;
-	size_t nsrc;
-	uint64_t next_uid;
-	char *label;
-	size_t label_len;
-	double window, rate_window;
-	struct index nodes, apps;
-	size_t bytes;			/* index, entries, snapshots */
-};
-
 /* Builder-only records. */
-struct bkey {
-	uint64_t h;
+struct bkey {			/* a slot of the builder's hash table */
+	uint32_t h;		/* hash, low 32 bits */
+	uint32_t gen;		/* == bufs.gen: in use; anything else: empty */
 	uint32_t kind, a, b, off, len, val;
 };
 
@@ -191,7 +163,104 @@ struct bcont {
 	struct ns_container c;
 };
 
-enum { K_NODE = 1, K_APP, K_ASG, K_POD, K_CONT, K_ICONT, K_CPU };
+struct bbusy {			/* a busy-mode cpu counter, feed order */
+	uint32_t rec;
+	double v;
+};
+
+struct podkey {
+	uint32_t node, idx;
+	int has_start;
+	double start;
+};
+
+struct amark {			/* commit: see group_assigned */
+	uint32_t rec, pos;
+};
+
+enum { K_NODE = 1, K_APP, K_POD, K_CONT, K_ICONT, K_CPU };
+
+/*
+ * Recycling.  Every array a scrape needs, whatever its size, lives in a
+ * struct bufs: the arrays that become the snapshot's, and the builder's
+ * working arrays.  A source keeps a spare set for its next builder:
+ * after a commit, the replaced snapshot's arrays and the builder's
+ * working arrays, with their capacities (the contents are dead; every
+ * element is written before it is read).  So from the third scrape of
+ * a source of stable size on, a scrape and its commit allocate nothing
+ * but the builder and snapshot structs and two short strings: the
+ * builder fills recycled arrays and the commit hands them to the
+ * snapshot as they are (no shrinking copy), and histories move from
+ * the old rec to the new one.  What is kept is bounded: at each commit,
+ * a spare array more than twice the size that scrape needed (and above
+ * TRIM_FLOOR bytes) is cut to twice that size, or freed when that
+ * scrape did not use it.  The hash table is never cleared: a slot is in
+ * use only when it carries the current builder's generation.
+ *
+ * X(name, type, need): the array `type *name` holds n_name elements in
+ * c_name; need(n) is the capacity n elements want (key_slots for the
+ * hash table: a power of two, at most half full).
+ */
+#define SNAP_BUFS(X)	/* asg, pods first: ns_view reads them */	\
+	X(asg, struct ns_assigned, elems)				\
+	X(pods, struct ns_pod, elems)					\
+	X(pool, char, elems)		/* names, NUL-terminated */	\
+	X(recs, struct ns_rec, elems)					\
+	X(apps, struct ns_apprec, elems)				\
+	X(busy, double, elems)		/* ns_rec busy_off, nbusy */	\
+	X(conts, struct ns_container, elems)
+#define BUILDER_BUFS(X)							\
+	X(keys, struct bkey, key_slots)					\
+	X(basg, struct basg, elems)					\
+	X(bpods, struct bpod, elems)					\
+	X(bconts, struct bcont, elems)					\
+	X(bbusy, struct bbusy, elems)					\
+	X(tmp, uint32_t, elems)		/* commit: app of asg[i] */	\
+	X(amark, struct amark, elems)	/* commit: per app */		\
+	X(order, struct podkey, elems)	/* commit: pod order */
+#define ALL_BUFS(X)	SNAP_BUFS(X) BUILDER_BUFS(X)
+
+#define TRIM_FLOOR	1024	/* bytes: smaller arrays are kept as they are */
+#define KEYS_MIN	16	/* hash table slots */
+
+#define X(name, type, need)	type *name; size_t n_##name, c_##name;
+struct bufs {
+	ALL_BUFS(X)
+	uint32_t gen;		/* of the keys in use */
+};
+
+struct snap_bufs {		/* a snapshot's: SNAP_BUFS only */
+	SNAP_BUFS(X)
+};
+#undef X
+
+struct ns_snap {
+	double t;			/* commit time */
+	struct snap_bufs m;
+	size_t bytes;
+	struct ns_builder_stats stats;
+};
+
+struct ns_source {
+	uint64_t uid;
+	char *url, *node;
+	struct ns_snap *snap;
+	struct bufs spare;		/* for the next builder */
+	size_t spare_bytes;
+};
+
+struct ns_store {
+	struct ns_source **src;
+	size_t nsrc;
+	uint64_t next_uid;
+	char *label;
+	size_t label_len;
+	double window, rate_window;
+	struct index nodes, apps;
+	double *scratch;		/* NS_HIST_MAX, for derive() */
+	size_t bytes;			/* index, entries, snapshots, spares,
+					   scratch */
+};
 
 struct ns_builder {
 	struct ns_store *st;
@@ -201,24 +270,11 @@ struct ns_builder {
 	size_t fixed_len;
 	char *label;
 	size_t label_len;
-	struct bkey *h;
-	size_t hcap, hn;
-	char *pool;
-	size_t plen, pcap;
+	struct bufs m;
 	uint32_t key_off;		/* of the key bh_get() inserted last */
-	struct ns_rec *recs;
-	size_t nrecs, crecs;
-	struct ns_apprec *apps;
-	size_t napps, capps;
-	struct basg *asg;
-	size_t nasg, casg;
-	struct bpod *pods;
-	size_t npods, cpods;
-	struct bcont *conts;
-	size_t nconts, cconts;
 	uint32_t last_node;
 	int saw_assigned, saw_pods;
-	size_t busy_bytes;
+	int busy_mixed;			/* counters in bbusy, not busy */
 	struct ns_builder_stats stats;
 };
 
@@ -254,19 +310,161 @@ hash_bytes(const char *p, size_t n, uint64_t seed)
 	return mix(h ^ w);
 }
 
-/* Make room for `need` elements of `size` bytes in *p (capacity *cap). */
-static void
-grow(void *pp, size_t *cap, size_t need, size_t size)
+/*
+ * A capacity of at least `need` elements of `size` bytes for p (capacity
+ * *cap, updated): doubling, from 64 bytes' worth.  GROW is the typed
+ * call for an array of a struct bufs.
+ */
+static void *
+grow_to(void *p, size_t *cap, size_t need, size_t size)
 {
-	void **p = pp;
-	size_t c = *cap ? *cap : 8;
+	size_t c = *cap ? *cap : (64 + size - 1) / size;
 
 	if (need <= *cap)
-		return;
+		return p;
 	while (c < need)
 		c *= 2;
-	*p = xrealloc(*p, c * size);
 	*cap = c;
+	return xrealloc(p, c * size);
+}
+
+#define GROW(m, name, need)						\
+	do {								\
+		if ((need) > (m)->c_##name)				\
+			(m)->name = grow_to((m)->name, &(m)->c_##name,	\
+			    (need), sizeof(*(m)->name));		\
+	} while (0)
+
+static size_t
+elems(size_t n)
+{
+	return n;
+}
+
+/* Hash table slots for n keys: bh_get() keeps it at most half full. */
+static size_t
+key_slots(size_t n)
+{
+	size_t c = KEYS_MIN;
+
+	while ((n + 1) * 2 > c)
+		c *= 2;
+	return c;
+}
+
+static size_t
+bufs_bytes(const struct bufs *m)
+{
+	size_t n = 0;
+
+#define X(name, type, need)	n += m->c_##name * sizeof(type);
+	ALL_BUFS(X)
+#undef X
+	return n;
+}
+
+static size_t
+snap_bufs_bytes(const struct snap_bufs *m)
+{
+	size_t n = 0;
+
+#define X(name, type, need)	n += m->c_##name * sizeof(type);
+	SNAP_BUFS(X)
+#undef X
+	return n;
+}
+
+static void
+bufs_free(struct bufs *m)
+{
+#define X(name, type, need)	free(m->name);
+	ALL_BUFS(X)
+#undef X
+	memset(m, 0, sizeof(*m));
+}
+
+static void
+snap_bufs_free(struct snap_bufs *m)
+{
+#define X(name, type, need)	free(m->name);
+	SNAP_BUFS(X)
+#undef X
+}
+
+/* Move the snapshot's arrays from a full set to a snapshot's, or back;
+ * those of `to` are empty. */
+#define MOVE(to, from, name)						\
+	do {								\
+		(to)->name = (from)->name;				\
+		(to)->n_##name = (from)->n_##name;			\
+		(to)->c_##name = (from)->c_##name;			\
+		(from)->name = NULL;					\
+		(from)->n_##name = (from)->c_##name = 0;		\
+	} while (0)
+
+static void
+bufs_to_snap(struct snap_bufs *to, struct bufs *from)
+{
+#define X(name, type, need)	MOVE(to, from, name);
+	SNAP_BUFS(X)
+#undef X
+}
+
+static void
+bufs_from_snap(struct bufs *to, struct snap_bufs *from)
+{
+#define X(name, type, need)	MOVE(to, from, name);
+	SNAP_BUFS(X)
+#undef X
+}
+
+/* Every array of `from` into `to`: of two, the larger stays. */
+static void
+bufs_merge(struct bufs *to, struct bufs *from)
+{
+	if (from->c_keys > to->c_keys)
+		to->gen = from->gen;
+#define X(name, type, need)						\
+	if (from->c_##name > to->c_##name) {				\
+		free(to->name);						\
+		to->name = from->name;					\
+		to->c_##name = from->c_##name;				\
+	} else								\
+		free(from->name);					\
+	to->n_##name = 0;
+	ALL_BUFS(X)
+#undef X
+	memset(from, 0, sizeof(*from));
+}
+
+/*
+ * An array of capacity *cap where `want` would do: above twice that
+ * (and TRIM_FLOOR), cut to twice, or freed if want is 0.  The contents
+ * are dead (a cut hash table keeps stale generations: empty slots).
+ */
+static void *
+trim_to(void *p, size_t *cap, size_t want, size_t size)
+{
+	if (*cap <= 2 * want || *cap * size <= TRIM_FLOOR)
+		return p;
+	if (want == 0) {
+		free(p);
+		*cap = 0;
+		return NULL;
+	}
+	*cap = 2 * want;
+	return xrealloc(p, *cap * size);
+}
+
+/* Trim spare arrays to what the scrape that filled `used` needed. */
+static void
+bufs_trim(struct bufs *m, const struct bufs *used)
+{
+#define X(name, type, need)						\
+	m->name = trim_to(m->name, &m->c_##name, need(used->n_##name),	\
+	    sizeof(type));
+	ALL_BUFS(X)
+#undef X
 }
 
 static int
@@ -430,16 +628,19 @@ hist_bytes(const struct hist *h)
 	return h ? sizeof(*h) + h->cap * sizeof(h->e[0]) : 0;
 }
 
-/* Unlink everything of s from the index, drop emptied names, free s. */
+/*
+ * Unlink everything of s from the index, drop emptied names, free s;
+ * its arrays go to *keep when keep is not NULL.
+ */
 static void
-snap_drop(struct ns_store *st, struct ns_snap *s)
+snap_drop(struct ns_store *st, struct ns_snap *s, struct bufs *keep)
 {
 	size_t i;
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->nrecs; i++) {
-		struct ns_rec *r = &s->recs[i];
+	for (i = 0; i < s->m.n_recs; i++) {
+		struct ns_rec *r = &s->m.recs[i];
 
 		if (r->node != NULL) {
 			if (r->prev)
@@ -451,11 +652,11 @@ snap_drop(struct ns_store *st, struct ns_snap *s)
 			if (r->node->e.recs == NULL)
 				index_del(st, &st->nodes, &r->node->e);
 		}
-		free(r->busy);
-		free(r->hist);
+		if (r->hist != NULL)
+			free(r->hist);
 	}
-	for (i = 0; i < s->napps; i++) {
-		struct ns_apprec *a = &s->apps[i];
+	for (i = 0; i < s->m.n_apps; i++) {
+		struct ns_apprec *a = &s->m.apps[i];
 
 		if (a->prev)
 			a->prev->next = a->next;
@@ -467,13 +668,24 @@ snap_drop(struct ns_store *st, struct ns_snap *s)
 			index_del(st, &st->apps, &a->app->e);
 	}
 	st->bytes -= s->bytes;
-	free(s->recs);
-	free(s->apps);
-	free(s->asg);
-	free(s->pods);
-	free(s->conts);
-	free(s->pool);
+	if (keep != NULL)
+		bufs_from_snap(keep, &s->m);
+	else
+		snap_bufs_free(&s->m);
 	free(s);
+}
+
+/* Hand m's arrays to src's next builder; `used`: the scrape's sizes. */
+static void
+spare_put(struct ns_store *st, struct ns_source *src, struct bufs *m,
+    const struct bufs *used)
+{
+	st->bytes -= src->spare_bytes;
+	bufs_merge(&src->spare, m);
+	if (used != NULL)
+		bufs_trim(&src->spare, used);
+	src->spare_bytes = bufs_bytes(&src->spare);
+	st->bytes += src->spare_bytes;
 }
 
 /* ------------------------------------------------------------------ */
@@ -503,6 +715,8 @@ ns_store_new(void)
 	index_init(&st->nodes, 0x6e6f6465ULL);
 	index_init(&st->apps, 0x61707073ULL);
 	set_opts(st, NULL);
+	st->scratch = xmalloc(NS_HIST_MAX * sizeof(*st->scratch));
+	st->bytes = NS_HIST_MAX * sizeof(*st->scratch);
 	return st;
 }
 
@@ -515,7 +729,9 @@ ns_configure(struct ns_store *st, const struct ns_opts *o)
 static void
 source_free(struct ns_store *st, struct ns_source *s)
 {
-	snap_drop(st, s->snap);
+	snap_drop(st, s->snap, NULL);
+	st->bytes -= s->spare_bytes;
+	bufs_free(&s->spare);
 	free(s->url);
 	free(s->node);
 	free(s);
@@ -533,6 +749,7 @@ ns_store_free(struct ns_store *st)
 	free(st->src);
 	index_free(&st->nodes);
 	index_free(&st->apps);
+	free(st->scratch);
 	free(st->label);
 	free(st);
 }
@@ -604,6 +821,7 @@ ns_source_stats(const struct ns_store *st, size_t id,
 		out->last = s->snap->stats;
 		out->bytes = s->snap->bytes;
 	}
+	out->bytes += s->spare_bytes;
 	return 0;
 }
 
@@ -611,6 +829,19 @@ size_t
 ns_memory_bytes(const struct ns_store *st)
 {
 	return sizeof(*st) + st->nsrc * sizeof(st->src[0]) + st->bytes;
+}
+
+static struct ns_source *
+source_by_uid(const struct ns_store *st, uint64_t uid, size_t hint)
+{
+	size_t i;
+
+	if (hint < st->nsrc && st->src[hint]->uid == uid)
+		return st->src[hint];
+	for (i = 0; i < st->nsrc; i++)
+		if (st->src[i]->uid == uid)
+			return st->src[i];
+	return NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -621,38 +852,41 @@ pool_add(struct ns_builder *b, const char *p1, size_t n1, const char *p2,
     size_t n2)
 {
 	size_t need = n1 + 1 + (p2 ? n2 + 1 : 0);
-	uint32_t off = (uint32_t)b->plen;
+	uint32_t off = (uint32_t)b->m.n_pool;
+	char *d;
 
-	grow(&b->pool, &b->pcap, b->plen + need, 1);
-	memcpy(b->pool + b->plen, p1, n1);
-	b->pool[b->plen + n1] = '\0';
+	GROW(&b->m, pool, b->m.n_pool + need);
+	d = b->m.pool + off;
+	memcpy(d, p1, n1);
+	d[n1] = '\0';
 	if (p2) {
-		memcpy(b->pool + b->plen + n1 + 1, p2, n2);
-		b->pool[b->plen + n1 + 1 + n2] = '\0';
+		memcpy(d + n1 + 1, p2, n2);
+		d[n1 + 1 + n2] = '\0';
 	}
-	b->plen += need;
+	b->m.n_pool += need;
 	return off;
 }
 
+/* Twice the slots (KEYS_MIN at first), the keys in use moved over. */
 static void
 bh_rehash(struct ns_builder *b)
 {
-	size_t cap = b->hcap ? b->hcap * 2 : 256, i;
-	struct bkey *h = xcalloc(cap, sizeof(*h));
+	size_t cap = b->m.c_keys ? b->m.c_keys * 2 : KEYS_MIN, i;
+	struct bkey *h = xcalloc(cap, sizeof(*h));	/* gen 0: empty */
 
-	for (i = 0; i < b->hcap; i++) {
+	for (i = 0; i < b->m.c_keys; i++) {
 		size_t j;
 
-		if (b->h[i].kind == 0)
+		if (b->m.keys[i].gen != b->m.gen)
 			continue;
-		for (j = b->h[i].h & (cap - 1); h[j].kind != 0;
+		for (j = b->m.keys[i].h & (cap - 1); h[j].gen == b->m.gen;
 		    j = (j + 1) & (cap - 1))
 			;
-		h[j] = b->h[i];
+		h[j] = b->m.keys[i];
 	}
-	free(b->h);
-	b->h = h;
-	b->hcap = cap;
+	free(b->m.keys);
+	b->m.keys = h;
+	b->m.c_keys = cap;
 }
 
 /*
@@ -665,18 +899,21 @@ bh_get(struct ns_builder *b, uint32_t kind, uint32_t a, uint32_t c,
     const char *p1, size_t n1, const char *p2, size_t n2, uint32_t newval,
     uint32_t *val)
 {
-	uint64_t h = hash_bytes(p1, n1, mix(((uint64_t)kind << 56) ^
+	uint64_t h64 = hash_bytes(p1, n1, mix(((uint64_t)kind << 56) ^
 	    ((uint64_t)a << 24) ^ c ^ 0x5bd1e995ULL));
-	size_t len = n1 + (p2 ? n2 + 1 : 0), i;
+	size_t len = n1 + (p2 ? n2 + 1 : 0), i, mask;
+	uint32_t h, gen = b->m.gen;
+	struct bkey *k;
 
 	if (p2)
-		h = hash_bytes(p2, n2, h);
-	if ((b->hn + 1) * 2 > b->hcap)
+		h64 = hash_bytes(p2, n2, h64);
+	h = (uint32_t)h64;
+	if ((b->m.n_keys + 1) * 2 > b->m.c_keys)
 		bh_rehash(b);
-	for (i = h & (b->hcap - 1); b->h[i].kind != 0;
-	    i = (i + 1) & (b->hcap - 1)) {
-		const struct bkey *k = &b->h[i];
-		const char *kp = b->pool + k->off;
+	mask = b->m.c_keys - 1;
+	for (i = h & mask; (k = &b->m.keys[i])->gen == gen;
+	    i = (i + 1) & mask) {
+		const char *kp = b->m.pool + k->off;
 
 		if (k->h == h && k->kind == kind && k->a == a && k->b == c &&
 		    k->len == len && memcmp(kp, p1, n1) == 0 &&
@@ -686,14 +923,15 @@ bh_get(struct ns_builder *b, uint32_t kind, uint32_t a, uint32_t c,
 		}
 	}
 	b->key_off = pool_add(b, p1, n1, p2, n2);
-	b->h[i].h = h;
-	b->h[i].kind = kind;
-	b->h[i].a = a;
-	b->h[i].b = c;
-	b->h[i].off = b->key_off;
-	b->h[i].len = (uint32_t)len;
-	b->h[i].val = newval;
-	b->hn++;
+	k->h = h;
+	k->gen = gen;
+	k->kind = kind;
+	k->a = a;
+	k->b = c;
+	k->off = b->key_off;
+	k->len = (uint32_t)len;
+	k->val = newval;
+	b->m.n_keys++;
 	*val = newval;
 	return 0;
 }
@@ -708,15 +946,15 @@ rec_for(struct ns_builder *b, const char *name, size_t len)
 	struct ns_rec *r;
 
 	if (b->last_node != NONE) {
-		r = &b->recs[b->last_node];
+		r = &b->m.recs[b->last_node];
 		if (r->name_len == len &&
-		    memcmp(b->pool + r->name_off, name, len) == 0)
+		    memcmp(b->m.pool + r->name_off, name, len) == 0)
 			return b->last_node;
 	}
-	if (bh_get(b, K_NODE, 0, 0, name, len, NULL, 0, (uint32_t)b->nrecs,
+	if (bh_get(b, K_NODE, 0, 0, name, len, NULL, 0, (uint32_t)b->m.n_recs,
 	    &idx) == 0) {
-		grow(&b->recs, &b->crecs, b->nrecs + 1, sizeof(*b->recs));
-		r = &b->recs[b->nrecs++];
+		GROW(&b->m, recs, b->m.n_recs + 1);
+		r = &b->m.recs[b->m.n_recs++];
 		memset(r, 0, sizeof(*r));
 		r->name_off = b->key_off;
 		r->name_len = (uint32_t)len;
@@ -732,12 +970,12 @@ app_for(struct ns_builder *b, const char *name, size_t len)
 {
 	uint32_t idx;
 
-	if (bh_get(b, K_APP, 0, 0, name, len, NULL, 0, (uint32_t)b->napps,
+	if (bh_get(b, K_APP, 0, 0, name, len, NULL, 0, (uint32_t)b->m.n_apps,
 	    &idx) == 0) {
 		struct ns_apprec *a;
 
-		grow(&b->apps, &b->capps, b->napps + 1, sizeof(*b->apps));
-		a = &b->apps[b->napps++];
+		GROW(&b->m, apps, b->m.n_apps + 1);
+		a = &b->m.apps[b->m.n_apps++];
 		memset(a, 0, sizeof(*a));
 		a->name_off = b->key_off;
 		a->name_len = (uint32_t)len;
@@ -753,11 +991,11 @@ pod_for(struct ns_builder *b, const struct ns_label *ns,
 	uint32_t idx;
 
 	if (bh_get(b, K_POD, 0, 0, ns->value, ns->value_len, pod->value,
-	    pod->value_len, (uint32_t)b->npods, &idx) == 0) {
+	    pod->value_len, (uint32_t)b->m.n_bpods, &idx) == 0) {
 		struct bpod *p;
 
-		grow(&b->pods, &b->cpods, b->npods + 1, sizeof(*b->pods));
-		p = &b->pods[b->npods++];
+		GROW(&b->m, bpods, b->m.n_bpods + 1);
+		p = &b->m.bpods[b->m.n_bpods++];
 		memset(p, 0, sizeof(*p));
 		p->off = b->key_off;
 		p->ns_len = (uint32_t)ns->value_len;
@@ -903,8 +1141,8 @@ node_rec(struct ns_builder *b, const struct ns_sample *s, struct ns_rec **r)
 
 	if (!node_of(b, s, 0, &p, &n))
 		return 0;
-	i = rec_for(b, p, n);		/* may move b->recs */
-	*r = &b->recs[i];
+	i = rec_for(b, p, n);		/* may move b->m.recs */
+	*r = &b->m.recs[i];
 	return 1;
 }
 
@@ -914,6 +1152,26 @@ fnv(uint64_t h, const char *p, size_t n)
 	while (n-- > 0)
 		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
 	return (h ^ 0xff) * 0x100000001b3ULL;
+}
+
+/* The busy counters so far from their runs in busy to bbusy. */
+static void
+busy_mix(struct ns_builder *b)
+{
+	struct bufs *m = &b->m;
+	size_t i, j;
+
+	GROW(m, bbusy, m->n_busy + 1);
+	for (i = 0; i < m->n_recs; i++)
+		for (j = 0; j < m->recs[i].nbusy; j++) {
+			struct bbusy *e = &m->bbusy[m->recs[i].busy_off + j];
+
+			e->rec = (uint32_t)i;
+			e->v = m->busy[m->recs[i].busy_off + j];
+		}
+	m->n_bbusy = m->n_busy;
+	m->n_busy = 0;
+	b->busy_mixed = 1;
 }
 
 static int
@@ -926,24 +1184,33 @@ add_cpu(struct ns_builder *b, const struct ns_sample *s)
 
 	if (cpu == NULL || mode == NULL || !node_rec(b, s, &r))
 		return -1;
-	ri = (uint32_t)(r - b->recs);
+	ri = (uint32_t)(r - b->m.recs);
 	r->raw |= RAW_CPU;
 	if (bh_get(b, K_CPU, ri, 0, cpu->value, cpu->value_len, NULL, 0, 0,
 	    &dummy) == 0)
-		b->recs[ri].ncpu++;
-	r = &b->recs[ri];
+		b->m.recs[ri].ncpu++;
+	r = &b->m.recs[ri];
 	if (span_eq(mode->value, mode->value_len, "idle") ||
 	    span_eq(mode->value, mode->value_len, "iowait") ||
 	    span_eq(mode->value, mode->value_len, "steal"))
 		return 1;
-	if (r->nbusy == r->busy_cap) {
-		size_t cap = r->busy_cap;
-
-		grow(&r->busy, &cap, (size_t)r->nbusy + 1, sizeof(double));
-		b->busy_bytes += (cap - r->busy_cap) * sizeof(double);
-		r->busy_cap = (uint32_t)cap;
+	/* A rec's counters are one run of busy[] while the feed gives
+	 * them together, else they are grouped at commit (group_busy). */
+	if (!b->busy_mixed && r->nbusy > 0 &&
+	    r->busy_off + r->nbusy != b->m.n_busy)
+		busy_mix(b);
+	if (b->busy_mixed) {
+		GROW(&b->m, bbusy, b->m.n_bbusy + 1);
+		b->m.bbusy[b->m.n_bbusy].rec = ri;
+		b->m.bbusy[b->m.n_bbusy].v = s->value;
+		b->m.n_bbusy++;
+	} else {
+		if (r->nbusy == 0)
+			r->busy_off = (uint32_t)b->m.n_busy;
+		GROW(&b->m, busy, b->m.n_busy + 1);
+		b->m.busy[b->m.n_busy++] = s->value;
 	}
-	r->busy[r->nbusy++] = s->value;
+	r->nbusy++;
 	r->busy_sig = fnv(fnv(r->busy_sig ? r->busy_sig :
 	    0xcbf29ce484222325ULL, cpu->value, cpu->value_len), mode->value,
 	    mode->value_len);
@@ -1021,15 +1288,15 @@ pod_node(struct ns_builder *b, const struct ns_sample *s, uint32_t pi,
 	size_t n;
 	uint32_t node = NONE;
 
-	if (!info && (b->pods[pi].flags & P_NODE_INFO))
+	if (!info && (b->m.bpods[pi].flags & P_NODE_INFO))
 		return;
 	if (node_of(b, s, 1, &p, &n))
 		node = rec_for(b, p, n);
 	else if (!info)
 		return;
-	b->pods[pi].node = node;
+	b->m.bpods[pi].node = node;
 	if (info)
-		b->pods[pi].flags |= P_NODE_INFO;
+		b->m.bpods[pi].flags |= P_NODE_INFO;
 }
 
 static int
@@ -1055,15 +1322,17 @@ add_container(struct ns_builder *b, const struct ns_sample *s, int init,
 	pi = pod_for(b, ns, pod);
 	pod_node(b, s, pi, 0);
 	if (bh_get(b, init ? K_ICONT : K_CONT, pi, 0, cont->value,
-	    cont->value_len, NULL, 0, (uint32_t)b->nconts, &ci) == 0) {
-		grow(&b->conts, &b->cconts, b->nconts + 1, sizeof(*b->conts));
-		memset(&b->conts[b->nconts], 0, sizeof(b->conts[0]));
-		b->conts[b->nconts].pod = pi;
-		b->conts[b->nconts].c.flags = init ? NS_C_INIT : 0;
-		b->nconts++;
-		b->pods[pi].ncont++;
+	    cont->value_len, NULL, 0, (uint32_t)b->m.n_bconts, &ci) == 0) {
+		struct bcont *bc;
+
+		GROW(&b->m, bconts, b->m.n_bconts + 1);
+		bc = &b->m.bconts[b->m.n_bconts++];
+		memset(bc, 0, sizeof(*bc));
+		bc->pod = pi;
+		bc->c.flags = init ? NS_C_INIT : 0;
+		b->m.bpods[pi].ncont++;
 	}
-	c = &b->conts[ci].c;
+	c = &b->m.bconts[ci].c;
 	if (lim && cpu) {
 		c->lim.cpu_m = round(s->value * 1000);
 		c->flags |= NS_C_LIM_CPU;
@@ -1105,11 +1374,11 @@ add_pod(struct ns_builder *b, const struct ns_sample *s, enum series k)
 		pod_node(b, s, pi, 1);
 		break;
 	case S_POD_START:
-		b->pods[pi].start = s->value;
-		b->pods[pi].flags |= P_START;
+		b->m.bpods[pi].start = s->value;
+		b->m.bpods[pi].flags |= P_START;
 		break;
 	default:
-		b->pods[pi].flags |= P_TERMINATED;
+		b->m.bpods[pi].flags |= P_TERMINATED;
 		break;
 	}
 	return 1;
@@ -1121,7 +1390,7 @@ add_sample(struct ns_builder *b, const struct ns_sample *s, enum series k)
 	const struct ns_label *l, *app;
 	struct ns_rec *r;
 	enum dim d;
-	uint32_t ai, ni, gi;
+	uint32_t ai, ni;
 
 	if (k != S_TYPE && k != S_POD_INFO && !isfinite(s->value))
 		return -1;
@@ -1140,31 +1409,29 @@ add_sample(struct ns_builder *b, const struct ns_sample *s, enum series k)
 		    (d = ns_dim_parse(l->value, l->value_len)) == DIM_COUNT)
 			return -1;
 		ai = app_for(b, app->value, app->value_len);
-		b->apps[ai].req[d] = s->value;
-		b->apps[ai].fields |= 1u << d;
+		b->m.apps[ai].req[d] = s->value;
+		b->m.apps[ai].fields |= 1u << d;
 		return 1;
 	case S_PROFILE:
 		if ((app = label_v(s, "app")) == NULL)
 			return -1;
 		ai = app_for(b, app->value, app->value_len);
-		b->apps[ai].profile = s->value;
-		b->apps[ai].fields |= APP_PROFILE;
+		b->m.apps[ai].profile = s->value;
+		b->m.apps[ai].fields |= APP_PROFILE;
 		return 1;
 	case S_ASSIGNED:
 		if ((app = label_v(s, "app")) == NULL || !node_rec(b, s, &r))
 			return -1;
 		b->saw_assigned = 1;
-		ni = (uint32_t)(r - b->recs);
+		ni = (uint32_t)(r - b->m.recs);
 		ai = app_for(b, app->value, app->value_len);
-		if (bh_get(b, K_ASG, ni, ai, "", 0, NULL, 0,
-		    (uint32_t)b->nasg, &gi) == 0) {
-			grow(&b->asg, &b->casg, b->nasg + 1, sizeof(*b->asg));
-			b->asg[b->nasg].node = ni;
-			b->asg[b->nasg].app = ai;
-			b->asg[b->nasg].count = 0;
-			b->nasg++;
-		}
-		b->asg[gi].count += s->value;
+		/* Repeats are summed at commit (group_assigned). */
+		r->asg_n++;
+		GROW(&b->m, basg, b->m.n_basg + 1);
+		b->m.basg[b->m.n_basg].node = ni;
+		b->m.basg[b->m.n_basg].app = ai;
+		b->m.basg[b->m.n_basg].count = s->value;
+		b->m.n_basg++;
 		return 1;
 	case S_PMEM:
 		if (!node_rec(b, s, &r))
@@ -1233,7 +1500,7 @@ struct ns_builder *
 ns_builder_new(struct ns_store *st, size_t source_id)
 {
 	struct ns_builder *b;
-	const struct ns_source *src;
+	struct ns_source *src;
 
 	if (source_id >= st->nsrc)
 		return NULL;
@@ -1249,6 +1516,19 @@ ns_builder_new(struct ns_store *st, size_t source_id)
 	b->label = dup_span(st->label, st->label_len);
 	b->label_len = st->label_len;
 	b->last_node = NONE;
+	/* The source's spare arrays: counts 0, a new key generation. */
+	b->m = src->spare;
+	memset(&src->spare, 0, sizeof(src->spare));
+	st->bytes -= src->spare_bytes;
+	src->spare_bytes = 0;
+#define X(name, type, need)	b->m.n_##name = 0;
+	ALL_BUFS(X)
+#undef X
+	if (++b->m.gen == 0) {		/* wrapped: clear the old ones */
+		if (b->m.keys != NULL)
+			memset(b->m.keys, 0, b->m.c_keys * sizeof(*b->m.keys));
+		b->m.gen = 1;
+	}
 	return b;
 }
 
@@ -1279,100 +1559,127 @@ ns_builder_add(struct ns_builder *b, const struct ns_sample *s)
 static size_t
 builder_bytes(const struct ns_builder *b)
 {
-	return sizeof(*b) + b->hcap * sizeof(*b->h) + b->pcap +
-	    b->crecs * sizeof(*b->recs) + b->capps * sizeof(*b->apps) +
-	    b->casg * sizeof(*b->asg) + b->cpods * sizeof(*b->pods) +
-	    b->cconts * sizeof(*b->conts) + b->busy_bytes;
+	return sizeof(*b) + bufs_bytes(&b->m);
 }
 
 void
 ns_builder_stats(const struct ns_builder *b, struct ns_builder_stats *out)
 {
 	*out = b->stats;
-	out->pods = b->npods;
+	out->pods = b->m.n_bpods;
 	out->bytes = builder_bytes(b);
 }
 
+/* Free b; its arrays too, unless they were moved out. */
 static void
 builder_free(struct ns_builder *b)
 {
-	size_t i;
-
+	bufs_free(&b->m);
 	free(b->fixed);
 	free(b->label);
-	free(b->h);
-	free(b->pool);
-	if (b->recs)
-		for (i = 0; i < b->nrecs; i++) {
-			free(b->recs[i].busy);
-			free(b->recs[i].hist);
-		}
-	free(b->recs);
-	free(b->apps);
-	free(b->asg);
-	free(b->pods);
-	free(b->conts);
 	free(b);
 }
 
+/*
+ * An aborted scrape's arrays go back to its source (untrimmed: their
+ * sizes say nothing about the source's), unless it was removed.  Needs
+ * the store: a builder is consumed before ns_store_free().
+ */
 void
 ns_builder_abort(struct ns_builder *b)
 {
-	if (b != NULL)
-		builder_free(b);
+	struct ns_source *src;
+
+	if (b == NULL)
+		return;
+	src = source_by_uid(b->st, b->uid, b->hint);
+	if (src != NULL)
+		spare_put(b->st, src, &b->m, NULL);
+	builder_free(b);
 }
 
 /* ------------------------------------------------------------------ */
 /* Commit: grouping */
 
-static void *
-shrink(void *p, size_t n, size_t size)
+/*
+ * The groupings below are counting sorts: each rec (pod) gets the end of
+ * its range, and the items, taken in reverse feed order, fill the ranges
+ * from their ends, so that each ends at its start in feed order.
+ */
+
+/*
+ * Assigned apps grouped by node, in the order of their first series
+ * within the node, a node's series of one app summed (the builder keeps
+ * every series); tmp[i] is the builder's app index of asg[i].
+ */
+static void
+group_assigned(struct ns_builder *b)
 {
-	if (n == 0) {
-		free(p);
-		return NULL;
+	struct bufs *m = &b->m;
+	size_t i, j, off = 0, w = 0;
+
+	if (m->n_basg == 0)
+		return;
+	GROW(m, asg, m->n_basg);
+	GROW(m, tmp, m->n_basg);
+	for (i = 0; i < m->n_recs; i++) {		/* asg_n: series */
+		off += m->recs[i].asg_n;
+		m->recs[i].asg_off = (uint32_t)off;
 	}
-	return xrealloc(p, n * size);
+	for (i = m->n_basg; i-- > 0;) {
+		j = --m->recs[m->basg[i].node].asg_off;
+		m->asg[j].app = NULL;		/* set once apps are linked */
+		m->asg[j].count = m->basg[i].count;
+		m->tmp[j] = m->basg[i].app;
+	}
+
+	/* Sum the repeats into the first, compacting: amark[app] is the
+	 * last rec (+ 1) that had app, and where its entry went. */
+	GROW(m, amark, m->n_apps);
+	memset(m->amark, 0, m->n_apps * sizeof(*m->amark));
+	m->n_amark = m->n_apps;
+	for (i = 0; i < m->n_recs; i++) {
+		struct ns_rec *r = &m->recs[i];
+		size_t start = w, end = (size_t)r->asg_off + r->asg_n;
+
+		for (j = r->asg_off; j < end; j++) {
+			struct amark *a = &m->amark[m->tmp[j]];
+
+			if (a->rec == i + 1) {
+				m->asg[a->pos].count += m->asg[j].count;
+				continue;
+			}
+			a->rec = (uint32_t)(i + 1);
+			a->pos = (uint32_t)w;
+			m->asg[w] = m->asg[j];
+			m->tmp[w] = m->tmp[j];
+			w++;
+		}
+		r->asg_off = (uint32_t)start;
+		r->asg_n = (uint32_t)(w - start);
+	}
+	m->n_asg = m->n_tmp = w;
 }
 
-/* Assigned apps grouped by node, feed order within a node. */
-static struct ns_assigned *
-group_assigned(struct ns_builder *b, uint32_t **appidx)
+/* Busy-mode counters grouped by rec, feed order within a rec (unless
+ * the feed gave them so, see add_cpu). */
+static void
+group_busy(struct ns_builder *b)
 {
-	struct ns_assigned *out;
-	uint32_t *ai, *pos;
-	size_t i;
+	struct bufs *m = &b->m;
+	size_t i, off = 0;
 
-	if (b->nasg == 0) {
-		*appidx = NULL;
-		return NULL;
+	if (!b->busy_mixed)
+		return;
+	GROW(m, busy, m->n_bbusy);
+	for (i = 0; i < m->n_recs; i++) {
+		off += m->recs[i].nbusy;
+		m->recs[i].busy_off = (uint32_t)off;
 	}
-	out = xcalloc(b->nasg, sizeof(*out));
-	ai = xmalloc(b->nasg * sizeof(*ai));
-	pos = xcalloc(b->nrecs, sizeof(*pos));
-	for (i = 0; i < b->nasg; i++)
-		b->recs[b->asg[i].node].asg_n++;
-	for (i = 0; i < b->nrecs; i++) {
-		b->recs[i].asg_off = (uint32_t)(i ? b->recs[i - 1].asg_off +
-		    b->recs[i - 1].asg_n : 0);
-		pos[i] = b->recs[i].asg_off;
-	}
-	for (i = 0; i < b->nasg; i++) {
-		uint32_t j = pos[b->asg[i].node]++;
-
-		out[j].count = b->asg[i].count;
-		ai[j] = b->asg[i].app;
-	}
-	free(pos);
-	*appidx = ai;
-	return out;
+	for (i = m->n_bbusy; i-- > 0;)
+		m->busy[--m->recs[m->bbusy[i].rec].busy_off] = m->bbusy[i].v;
+	m->n_busy = m->n_bbusy;
 }
-
-struct podkey {
-	uint32_t node, idx;
-	int has_start;
-	double start;
-};
 
 /* By node, then newest start first (unknown last), then feed order. */
 static int
@@ -1391,52 +1698,56 @@ pod_cmp(const void *x, const void *y)
 
 /* Pods on nodes, grouped by node, newest start first; their sums. */
 static void
-group_pods(struct ns_builder *b, struct ns_snap *s)
+group_pods(struct ns_builder *b)
 {
+	struct bufs *m = &b->m;
 	struct podkey *order;
-	uint32_t *cpos;
 	size_t i, n = 0, nc = 0;
 
-	if (b->npods == 0)
+	if (m->n_bpods == 0)
 		return;
-	order = xmalloc(b->npods * sizeof(*order));
-	for (i = 0; i < b->npods; i++)
-		if (b->pods[i].node != NONE &&
-		    !(b->pods[i].flags & P_TERMINATED)) {
-			order[n].node = b->pods[i].node;
+	GROW(m, order, m->n_bpods);
+	order = m->order;
+	for (i = 0; i < m->n_bpods; i++) {
+		struct bpod *p = &m->bpods[i];
+
+		if (p->node != NONE && !(p->flags & P_TERMINATED)) {
+			order[n].node = p->node;
 			order[n].idx = (uint32_t)i;
-			order[n].has_start = (b->pods[i].flags & P_START) != 0;
-			order[n].start = b->pods[i].start;
+			order[n].has_start = (p->flags & P_START) != 0;
+			order[n].start = p->start;
 			n++;
-			b->pods[i].cont_off = (uint32_t)nc;
-			nc += b->pods[i].ncont;
+			nc += p->ncont;
+			p->cont_off = (uint32_t)nc;	/* the end, see above */
 		}
+	}
+	m->n_order = n;
 	qsort(order, n, sizeof(*order), pod_cmp);
-	s->conts = nc ? xcalloc(nc, sizeof(*s->conts)) : NULL;
-	s->nconts = nc;
-	cpos = xcalloc(b->npods, sizeof(*cpos));
-	for (i = 0; i < b->nconts; i++) {
-		const struct bpod *p = &b->pods[b->conts[i].pod];
+	if (nc > 0)
+		GROW(m, conts, nc);
+	m->n_conts = nc;
+	for (i = m->n_bconts; i-- > 0;) {
+		struct bpod *p = &m->bpods[m->bconts[i].pod];
 
 		if (p->node == NONE || (p->flags & P_TERMINATED))
 			continue;
-		s->conts[p->cont_off + cpos[b->conts[i].pod]++] =
-		    b->conts[i].c;
+		m->conts[--p->cont_off] = m->bconts[i].c;
 	}
-	free(cpos);
-	s->pods = n ? xcalloc(n, sizeof(*s->pods)) : NULL;
-	s->npods = n;
+	if (n > 0)
+		GROW(m, pods, n);
+	m->n_pods = n;
 	for (i = 0; i < n; i++) {
-		const struct bpod *p = &b->pods[order[i].idx];
-		struct ns_pod *o = &s->pods[i];
-		struct ns_rec *r = &b->recs[p->node];
+		const struct bpod *p = &m->bpods[order[i].idx];
+		struct ns_pod *o = &m->pods[i];
+		struct ns_rec *r = &m->recs[p->node];
 		struct ns_res init_req = { 0, 0 }, init_lim = { 0, 0 };
 		size_t j;
 
-		o->ns = b->pool + p->off;	/* the snapshot's pool */
+		memset(o, 0, sizeof(*o));
+		o->ns = m->pool + p->off;	/* the snapshot's pool */
 		o->name = o->ns + p->ns_len + 1;
 		o->start_time = (p->flags & P_START) ? p->start : NAN;
-		o->containers = p->ncont ? s->conts + p->cont_off : NULL;
+		o->containers = p->ncont ? m->conts + p->cont_off : NULL;
 		o->ncontainers = p->ncont;
 		for (j = 0; j < p->ncont; j++) {
 			const struct ns_container *c = &o->containers[j];
@@ -1469,7 +1780,6 @@ group_pods(struct ns_builder *b, struct ns_snap *s)
 		r->plim.cpu_m += fmax(o->lim.cpu_m, o->req.cpu_m);
 		r->plim.mem_b += fmax(o->lim.mem_b, o->req.mem_b);
 	}
-	free(order);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1551,12 +1861,15 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 	    (o->raw & RAW_CPU) && o->ncpu == r->ncpu &&
 	    o->nbusy == r->nbusy && o->busy_sig == r->busy_sig &&
 	    now > prev_t) {
+		const double *rb = r->snap->m.busy, *ob = o->snap->m.busy;
 		double d = 0;
 
 		for (i = 0; i < r->nbusy; i++) {
-			if (r->busy[i] < o->busy[i])
+			double x = rb[r->busy_off + i], y = ob[o->busy_off + i];
+
+			if (x < y)
 				break;			/* a counter reset */
-			d += r->busy[i] - o->busy[i];
+			d += x - y;
 		}
 		if (i == r->nbusy) {
 			e.dt = now - prev_t;
@@ -1640,28 +1953,14 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 /* ------------------------------------------------------------------ */
 /* Commit */
 
-static struct ns_source *
-source_by_uid(const struct ns_store *st, uint64_t uid, size_t hint)
-{
-	size_t i;
-
-	if (hint < st->nsrc && st->src[hint]->uid == uid)
-		return st->src[hint];
-	for (i = 0; i < st->nsrc; i++)
-		if (st->src[i]->uid == uid)
-			return st->src[i];
-	return NULL;
-}
-
 int
 ns_commit(struct ns_store *st, struct ns_builder *b, double now)
 {
 	struct ns_source *src = b->st == st ?
 	    source_by_uid(st, b->uid, b->hint) : NULL;
 	struct ns_snap *s, *old;
-	uint32_t *appidx;
-	double *scratch;
-	size_t i, pool_len;
+	struct bufs used;
+	size_t i;
 
 	if (src == NULL) {
 		builder_free(b);
@@ -1673,18 +1972,14 @@ ns_commit(struct ns_store *st, struct ns_builder *b, double now)
 	s->stats = b->stats;
 	s->stats.bytes = builder_bytes(b);
 
-	/* The pool is final first: pods point into it. */
-	pool_len = b->plen;
-	s->pool = shrink(b->pool, pool_len, 1);
-	b->pool = s->pool;
-
-	/* Group what refers to nodes by node. */
-	s->asg = group_assigned(b, &appidx);
-	s->nasg = b->nasg;
-	group_pods(b, s);
-	s->stats.pods = s->npods;
-	for (i = 0; i < b->nrecs; i++) {
-		struct ns_rec *r = &b->recs[i];
+	/* Group what refers to nodes by node (the pool is final: pods
+	 * point into it). */
+	group_assigned(b);
+	group_busy(b);
+	group_pods(b);
+	s->stats.pods = b->m.n_pods;
+	for (i = 0; i < b->m.n_recs; i++) {
+		struct ns_rec *r = &b->m.recs[i];
 
 		if (!(r->raw & RAW_PMEM) && (r->raw & RAW_PMEM_SUM)) {
 			r->pmem = r->pmem_sum != 0;
@@ -1696,39 +1991,30 @@ ns_commit(struct ns_store *st, struct ns_builder *b, double now)
 			r->fields |= FB(F_PODS);
 	}
 
-	/* The arrays become the snapshot's, at their final addresses. */
-	b->pool = NULL;
-	s->recs = shrink(b->recs, b->nrecs, sizeof(*s->recs));
-	s->nrecs = b->nrecs;
-	b->recs = NULL;
-	s->apps = shrink(b->apps, b->napps, sizeof(*s->apps));
-	s->napps = b->napps;
-	b->apps = NULL;
+	/* The arrays become the snapshot's as they are. */
+	used = b->m;			/* the sizes, for bufs_trim() */
+	bufs_to_snap(&s->m, &b->m);
 
 	/* Apps into the index. */
-	for (i = 0; i < s->napps; i++) {
-		struct ns_apprec *a = &s->apps[i];
+	for (i = 0; i < s->m.n_apps; i++) {
+		struct ns_apprec *a = &s->m.apps[i];
 
 		a->snap = s;
 		a->app = (struct ns_app *)index_get(st, &st->apps,
-		    s->pool + a->name_off, a->name_len);
+		    s->m.pool + a->name_off, a->name_len);
 		a->prev = NULL;
 		a->next = a->app->e.recs;
 		if (a->next)
 			a->next->prev = a;
 		a->app->e.recs = a;
 	}
-	for (i = 0; i < s->nasg; i++)
-		s->asg[i].app = s->apps[appidx[i]].app;
-	free(appidx);
+	for (i = 0; i < s->m.n_asg; i++)
+		s->m.asg[i].app = s->m.apps[b->m.tmp[i]].app;
 
 	/* Nodes into the index, with the values derived from the old. */
-	scratch = xmalloc(NS_HIST_MAX * sizeof(*scratch));
-	s->bytes = sizeof(*s) + pool_len + s->nrecs * sizeof(*s->recs) +
-	    s->napps * sizeof(*s->apps) + s->nasg * sizeof(*s->asg) +
-	    s->npods * sizeof(*s->pods) + s->nconts * sizeof(*s->conts);
-	for (i = 0; i < s->nrecs; i++) {
-		struct ns_rec *r = &s->recs[i], *o = NULL;
+	s->bytes = sizeof(*s) + snap_bufs_bytes(&s->m);
+	for (i = 0; i < s->m.n_recs; i++) {
+		struct ns_rec *r = &s->m.recs[i], *o = NULL;
 
 		r->snap = s;
 		if (r->fields == 0 && !(r->raw & (RAW_CPU | RAW_MEMTOTAL |
@@ -1736,27 +2022,39 @@ ns_commit(struct ns_store *st, struct ns_builder *b, double now)
 			r->node = NULL;		/* nothing to say */
 			continue;
 		}
-		r->node = (struct ns_node *)index_get(st, &st->nodes,
-		    s->pool + r->name_off, r->name_len);
-		if (old != NULL)
-			for (o = r->node->e.recs; o && o->snap != old;
-			    o = o->next)
-				;
-		derive(st, r, o, old ? old->t : now, now, scratch);
+		/* Feeds keep their order: the old rec at the same index is
+		 * most often the node's, which saves the index lookup. */
+		if (old != NULL && i < old->m.n_recs &&
+		    old->m.recs[i].node != NULL &&
+		    old->m.recs[i].name_len == r->name_len &&
+		    memcmp(old->m.pool + old->m.recs[i].name_off,
+		    s->m.pool + r->name_off, r->name_len) == 0) {
+			o = &old->m.recs[i];
+			r->node = o->node;
+		} else {
+			r->node = (struct ns_node *)index_get(st, &st->nodes,
+			    s->m.pool + r->name_off, r->name_len);
+			if (old != NULL)
+				for (o = r->node->e.recs; o && o->snap != old;
+				    o = o->next)
+					;
+		}
+		derive(st, r, o, old ? old->t : now, now, st->scratch);
 		r->prev = NULL;
 		r->next = r->node->e.recs;
 		if (r->next)
 			r->next->prev = r;
 		r->node->e.recs = r;
-		s->bytes += r->busy_cap * sizeof(double) + hist_bytes(r->hist);
+		s->bytes += hist_bytes(r->hist);
 	}
-	free(scratch);
-	s->stats.nodes = s->nrecs;
-	s->stats.apps = s->napps;
+	s->stats.nodes = s->m.n_recs;
+	s->stats.apps = s->m.n_apps;
 	st->bytes += s->bytes;
 
+	/* The old snapshot's arrays and the builder's: the next scrape's. */
 	src->snap = s;
-	snap_drop(st, old);
+	snap_drop(st, old, &b->m);
+	spare_put(st, src, &b->m, &used);
 	builder_free(b);
 	return NS_OK;
 }
@@ -1932,7 +2230,7 @@ ns_view(const struct ns_store *st, const struct ns_node *n, double now,
 		used[nused++] = r;
 	}
 	if ((r = from[F_ASSIGNED]) != NULL) {
-		v->assigned = r->asg_n ? r->snap->asg + r->asg_off : NULL;
+		v->assigned = r->asg_n ? r->snap->m.asg + r->asg_off : NULL;
 		v->nassigned = r->asg_n;
 		used[nused++] = r;
 	}
@@ -1961,7 +2259,7 @@ ns_view(const struct ns_store *st, const struct ns_node *n, double now,
 		used[nused++] = r;
 	}
 	if ((r = from[F_PODS]) != NULL) {
-		v->pods = r->pod_n ? r->snap->pods + r->pod_off : NULL;
+		v->pods = r->pod_n ? r->snap->m.pods + r->pod_off : NULL;
 		v->npods = r->pod_n;
 		v->pods_requests = r->preq;
 		v->pods_limits = r->plim;

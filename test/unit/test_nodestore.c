@@ -1106,7 +1106,7 @@ test_big_feed(void)
 	struct ns_source_stats ss;
 	struct ns_view v;
 	const struct ns_app *a7;
-	size_t i, bad = 0, bytes1;
+	size_t i, bad = 0, bytes1, bytes2;
 	struct counts c;
 	char name[32];
 
@@ -1146,14 +1146,25 @@ test_big_feed(void)
 	T_CHECK(ss.bytes > 5000 * 100 && ss.bytes < bytes1);
 	T_CHECK(bytes1 < 20u << 20);
 
-	/* The same feed again: values replaced, memory steady. */
+	/* The same feed again: values replaced.  From the second scrape on,
+	 * the source also keeps the replaced snapshot's arrays for the
+	 * next one (at most twice what the feed needs); then memory is
+	 * steady. */
 	free(text);
 	text = wca_feed(5000, 2);
 	scrape(st, 0, 110, text);
 	view_of(st, "node-04999", 110, 180, &v);
 	T_NEAR(v.capacity[DIM_CPU], 2 * 4999);
-	T_EQ_INT(ns_memory_bytes(st), bytes1);
+	bytes2 = ns_memory_bytes(st);
+	T_CHECK(bytes2 > bytes1 && bytes2 < 3 * bytes1);
 	T_EQ_INT(ns_node_count(st), 5000);
+	scrape(st, 0, 120, text);
+	T_EQ_INT(ns_memory_bytes(st), bytes2);
+	scrape(st, 0, 130, text);
+	T_EQ_INT(ns_memory_bytes(st), bytes2);
+	view_of(st, "node-04999", 130, 180, &v);
+	T_NEAR(v.capacity[DIM_CPU], 2 * 4999);
+	T_NEAR(ns_view_assigned(&v, a7), (double)((4999 + 7) % 4));
 	free(text);
 	ns_store_free(st);
 }
@@ -1234,6 +1245,375 @@ test_app_merge(void)
 	ns_store_free(st);
 }
 
+/* ------------------------------------------------------------------ */
+/* Recycling: a source's arrays are reused from scrape to scrape. */
+
+/* Everything the read side says, as text: equal texts, equal data. */
+static char *
+digest(const struct ns_store *st, double now)
+{
+	const struct ns_node *n;
+	const struct ns_app *a;
+	struct ns_view v;
+	struct ns_app_view av;
+	struct buf b;
+	size_t i;
+	int d;
+
+	buf_init(&b);
+	for (n = ns_first(st); n != NULL; n = ns_next(n)) {
+		ns_view(st, n, now, 60, &v);
+		buf_printf(&b, "%s state %d have %x stale %x age %g used %g",
+		    ns_node_name(n, NULL), (int)v.state, v.have, v.stale,
+		    v.age, v.used_age);
+		for (d = 0; d < DIM_COUNT; d++)
+			if (v.capacity_mask & (1u << d))
+				buf_printf(&b, " cap%d %.17g", d,
+				    v.capacity[d]);
+		buf_printf(&b, " pmem %d type %d hit %.17g", v.pmem,
+		    (int)v.type, v.dram_hit_ratio);
+		for (i = 0; i < v.nassigned; i++)
+			buf_printf(&b, " asg %s=%.17g",
+			    ns_app_name(v.assigned[i].app, NULL),
+			    v.assigned[i].count);
+		buf_printf(&b, " cpu %x %d %.17g %.17g %.17g %u",
+		    v.cpu.have, v.cpu.precomputed, v.cpu.latest, v.cpu.avg,
+		    v.cpu.std, v.cpu.samples);
+		buf_printf(&b, " mem %x %.17g %.17g %.17g %u", v.mem.have,
+		    v.mem.latest, v.mem.avg, v.mem.std, v.mem.samples);
+		buf_printf(&b, " alloc %.17g %.17g kcap %.17g %.17g",
+		    v.allocatable.cpu_m, v.allocatable.mem_b,
+		    v.kcapacity.cpu_m, v.kcapacity.mem_b);
+		for (i = 0; i < v.npods; i++) {
+			const struct ns_pod *p = &v.pods[i];
+			size_t j;
+
+			buf_printf(&b, " pod %s/%s %.17g req %.17g %.17g "
+			    "lim %.17g %.17g", p->ns, p->name, p->start_time,
+			    p->req.cpu_m, p->req.mem_b, p->lim.cpu_m,
+			    p->lim.mem_b);
+			for (j = 0; j < p->ncontainers; j++)
+				buf_printf(&b, " c%x %.17g %.17g %.17g %.17g",
+				    p->containers[j].flags,
+				    p->containers[j].req.cpu_m,
+				    p->containers[j].req.mem_b,
+				    p->containers[j].lim.cpu_m,
+				    p->containers[j].lim.mem_b);
+		}
+		buf_printf(&b, " preq %.17g %.17g plim %.17g %.17g\n",
+		    v.pods_requests.cpu_m, v.pods_requests.mem_b,
+		    v.pods_limits.cpu_m, v.pods_limits.mem_b);
+	}
+	for (a = ns_app_first(st); a != NULL; a = ns_app_next(a)) {
+		ns_app_view(st, a, now, 60, &av);
+		buf_printf(&b, "app %s %d %x", ns_app_name(a, NULL),
+		    (int)av.state, av.requested_mask);
+		for (d = 0; d < DIM_COUNT; d++)
+			if (av.requested_mask & (1u << d))
+				buf_printf(&b, " %.17g", av.requested[d]);
+		buf_printf(&b, " profile %d %.17g\n", av.has_profile,
+		    av.profile);
+	}
+	buf_addc(&b, '\0');
+	return b.p;
+}
+
+/*
+ * Scrape k of a feed with a bit of everything, nodes n0.. n<nodes>: WCA
+ * series (assignments summed over repeats, app-major order as from
+ * /federate), cpu counters of every node interleaved (cpu-major, as
+ * /federate orders them) that advance by the same amount each scrape,
+ * memory, and pods.
+ */
+static char *
+mixed_feed(size_t nodes, size_t k)
+{
+	static const char *const modes[] = { "idle", "system", "user" };
+	struct buf b;
+	size_t i, a, c, m;
+
+	buf_init(&b);
+	for (a = 0; a < 3; a++) {
+		buf_printf(&b, "app_req{app=\"app%zu\",dim=\"cpu\"} %zu\n", a,
+		    a + 1);
+		buf_printf(&b, "app_profile{app=\"app%zu\"} 0.%zu\n", a, a);
+		for (i = 0; i < nodes; i++)
+			buf_printf(&b, "wca_app_assigned{app=\"app%zu\","
+			    "node=\"n%zu\"} %zu\n", a, i, (i + a) % 3);
+	}
+	for (i = 0; i < nodes; i++) {
+		buf_printf(&b, "wca_node_capacity{node=\"n%zu\",dim=\"mem\"} "
+		    "%zu\n", i, 100 + i);
+		buf_printf(&b, "wca_app_assigned{app=\"app0\",node=\"n%zu\"} "
+		    "1\n", i);			/* summed with the first */
+		buf_printf(&b, "wca_node_type{node=\"n%zu\",nodetype=\"%s\"} "
+		    "1\n", i, i % 2 ? "dram" : "pmem");
+	}
+	for (c = 0; c < 2; c++)
+		for (i = 0; i < nodes; i++)
+			for (m = 0; m < 3; m++)
+				buf_printf(&b, "node_cpu_seconds_total{cpu=\""
+				    "%zu\",node=\"n%zu\",mode=\"%s\"} %zu\n", c,
+				    i, modes[m], (k + 1) * (m + 1) * (i + 1));
+	for (i = 0; i < nodes; i++) {
+		buf_printf(&b, "node_memory_MemTotal_bytes{node=\"n%zu\"} "
+		    "1000\n", i);
+		buf_printf(&b, "node_memory_MemAvailable_bytes{node=\"n%zu\"} "
+		    "%zu\n", i, 100 * (i % 10));
+		buf_printf(&b, "kube_node_status_allocatable{node=\"n%zu\","
+		    "resource=\"cpu\"} 4\n", i);
+		buf_printf(&b, "kube_pod_info{namespace=\"d\",pod=\"p%zu\","
+		    "node=\"n%zu\"} 1\n", i, i);
+		buf_printf(&b, "kube_pod_start_time{namespace=\"d\","
+		    "pod=\"p%zu\"} %zu\n", i, 1000 + i);
+		buf_printf(&b, "kube_pod_container_resource_requests{namespace="
+		    "\"d\",pod=\"p%zu\",container=\"c\",node=\"n%zu\","
+		    "resource=\"cpu\"} 0.5\n", i, i);
+		buf_printf(&b, "kube_pod_init_container_resource_limits{"
+		    "namespace=\"d\",pod=\"p%zu\",container=\"i\","
+		    "node=\"n%zu\",resource=\"memory\"} 1e6\n", i, i);
+		buf_printf(&b, "kube_pod_container_resource_limits{namespace="
+		    "\"d\",pod=\"p%zu\",container=\"c\",node=\"n%zu\","
+		    "resource=\"cpu\"} 1\n", i, i);
+	}
+	buf_addc(&b, '\0');
+	return b.p;
+}
+
+static size_t
+source_bytes(const struct ns_store *st, size_t id)
+{
+	struct ns_source_stats ss;
+
+	return ns_source_stats(st, id, &ss) == 0 ? ss.bytes : 0;
+}
+
+/* Repeated scrapes of one size: the same results, the same memory. */
+static void
+test_recycle_steady(void)
+{
+	/* The window keeps two entries: from scrape 2 on, every derived
+	 * value is the same too. */
+	struct ns_opts o = { NULL, 15, -1 };
+	struct ns_store *st = store_with(1, one_src, &o);
+	char *first = NULL, *d, *text;
+	size_t k, bytes = 0, sbytes = 0;
+	struct ns_view v;
+
+	for (k = 0; k < 12; k++) {
+		text = mixed_feed(40, k);
+		scrape(st, 0, 10.0 * (double)k, text);
+		free(text);
+		d = digest(st, 10.0 * (double)k);
+		if (k < 2) {
+			free(d);
+			continue;
+		}
+		if (k == 2) {
+			first = d;
+			bytes = ns_memory_bytes(st);
+			sbytes = source_bytes(st, 0);
+			continue;
+		}
+		T_EQ_STR(d, first);
+		T_EQ_INT(ns_memory_bytes(st), bytes);
+		T_EQ_INT(source_bytes(st, 0), sbytes);
+		free(d);
+	}
+	/* And they are right.  n<i>'s busy counters grow by (system 2 +
+	 * user 3) * (i + 1) s a cpu and scrape: n0 10 s over 2 cpus x 10 s
+	 * = 50 %, n1 100 %, n3 200 % clamped to 100. */
+	view_of(st, "n3", 110, 60, &v);
+	T_NEAR(v.cpu.latest, 100);
+	view_of(st, "n0", 110, 60, &v);
+	T_NEAR(v.cpu.latest, 50);
+	T_EQ_INT(v.cpu.samples, 2);
+	T_NEAR(v.mem.latest, 100);	/* available 0 */
+	T_EQ_INT(v.nassigned, 3);
+	T_NEAR(ns_view_assigned(&v, ns_app_find(st, "app0", 4)), 1);
+	T_NEAR(ns_view_assigned(&v, ns_app_find(st, "app1", 4)), 1);
+	T_NEAR(ns_view_assigned(&v, ns_app_find(st, "app2", 4)), 2);
+	T_CHECK(v.nassigned == 3 &&
+	    v.assigned[0].app == ns_app_find(st, "app0", 4));
+	T_EQ_INT(v.npods, 1);
+	T_NEAR(v.pods_requests.cpu_m, 500);
+	T_NEAR(v.pods_limits.mem_b, 1e6);
+	view_of(st, "n1", 110, 60, &v);
+	T_NEAR(ns_view_assigned(&v, ns_app_find(st, "app0", 4)), 2);
+	free(first);
+	ns_store_free(st);
+}
+
+/* A feed that shrinks gives memory back; one that grows again gets it. */
+static void
+test_recycle_shrink(void)
+{
+	struct ns_store *st = store_with(1, one_src, NULL), *small;
+	char *big_text = wca_feed(2000, 1), *small_text = wca_feed(10, 1);
+	size_t k, big, small_bytes, fresh, regrown;
+
+	for (k = 0; k < 3; k++)
+		scrape(st, 0, (double)k, big_text);
+	big = ns_memory_bytes(st);
+	for (k = 3; k < 6; k++)
+		scrape(st, 0, (double)k, small_text);
+	small_bytes = ns_memory_bytes(st);
+
+	/* The same small feed in a store that never saw the big one. */
+	small = store_with(1, one_src, NULL);
+	for (k = 0; k < 3; k++)
+		scrape(small, 0, (double)k, small_text);
+	fresh = ns_memory_bytes(small);
+	ns_store_free(small);
+
+	T_CHECK(small_bytes < big / 20);
+	/* The node index keeps its buckets (16 KiB for 2000 names). */
+	T_CHECK(small_bytes <= 2 * fresh + (16u << 10));
+	T_EQ_INT(ns_node_count(st), 10);
+
+	/* Grown again from the cut capacities: not the same sizes as the
+	 * first time, but as bounded, and steady. */
+	for (k = 6; k < 9; k++)
+		scrape(st, 0, (double)k, big_text);
+	regrown = ns_memory_bytes(st);
+	T_CHECK(regrown > big / 2 && regrown < 2 * big);
+	scrape(st, 0, 9, big_text);
+	scrape(st, 0, 10, big_text);
+	T_EQ_INT(ns_memory_bytes(st), regrown);
+	T_EQ_INT(ns_node_count(st), 2000);
+	free(big_text);
+	free(small_text);
+	ns_store_free(st);
+}
+
+/* Sources dropped, scrapes aborted, two builders at once. */
+static void
+test_recycle_sources(void)
+{
+	static const struct ns_source_spec specs[] = {
+		{ "http://a/metrics", NULL },
+		{ "http://b/metrics", NULL },
+	};
+	struct ns_store *st = store_with(2, specs, NULL), *alone;
+	char *ta = wca_feed(300, 1), *tb = mixed_feed(200, 0), *d1, *d2;
+	struct ns_builder *b1, *b2, *late;
+	size_t k, steady, before, bytes_b;
+
+	for (k = 0; k < 3; k++) {
+		scrape(st, 0, (double)k, ta);
+		scrape(st, 1, (double)k, tb);
+	}
+	steady = ns_memory_bytes(st);
+
+	/* An aborted scrape gives its arrays back. */
+	b1 = ns_builder_new(st, 0);
+	T_CHECK(ns_memory_bytes(st) < steady);	/* the builder holds them */
+	feed(b1, ta);
+	ns_builder_abort(b1);
+	T_EQ_INT(ns_memory_bytes(st), steady);
+	scrape(st, 0, 3, ta);
+	T_EQ_INT(ns_memory_bytes(st), steady);
+
+	/* Two builders of one source: the second starts with nothing kept,
+	 * the last commit wins, memory settles where it was. */
+	b1 = ns_builder_new(st, 0);
+	b2 = ns_builder_new(st, 0);
+	feed(b1, ta);
+	feed(b2, ta);
+	T_EQ_INT(ns_commit(st, b1, 4), NS_OK);
+	T_EQ_INT(ns_commit(st, b2, 5), NS_OK);
+	for (k = 6; k < 9; k++)
+		scrape(st, 0, (double)k, ta);
+	T_EQ_INT(ns_memory_bytes(st), steady);
+
+	/* Dropping b frees its snapshot and its kept arrays; a builder of
+	 * b in flight fails at commit and frees its own. */
+	late = ns_builder_new(st, 1);
+	feed(late, tb);
+	bytes_b = source_bytes(st, 1);
+	before = ns_memory_bytes(st);
+	ns_set_sources(st, specs, 1);
+	T_CHECK(bytes_b > 0);
+	T_CHECK(ns_memory_bytes(st) <= before - bytes_b);
+	T_EQ_INT(ns_commit(st, late, 9), NS_ERR_GONE);
+	T_EQ_INT(ns_node_count(st), 300);
+	scrape(st, 0, 10, ta);
+	/* What is left is what a store of a alone says. */
+	alone = store_with(1, specs, NULL);
+	scrape(alone, 0, 10, ta);
+	d1 = digest(st, 10);
+	d2 = digest(alone, 10);
+	T_EQ_STR(d1, d2);
+	free(d1);
+	free(d2);
+	ns_store_free(alone);
+	free(ta);
+	free(tb);
+	ns_store_free(st);
+}
+
+/* The lines of a mixed_feed() with its cpu series node by node, last. */
+static char *
+cpu_node_major(const char *text, size_t nodes)
+{
+	const char *p, *q, *cpu = "node_cpu_seconds_total";
+	struct buf b;
+	char pat[32];
+	size_t i;
+
+	buf_init(&b);
+	for (p = text; *p; p = q) {
+		q = strchr(p, '\n') + 1;
+		if (strncmp(p, cpu, strlen(cpu)) != 0)
+			buf_add(&b, p, (size_t)(q - p));
+	}
+	for (i = 0; i < nodes; i++) {
+		snprintf(pat, sizeof(pat), "node=\"n%zu\"", i);
+		for (p = text; *p; p = q) {
+			const char *m = strstr(p, pat);
+
+			q = strchr(p, '\n') + 1;
+			if (strncmp(p, cpu, strlen(cpu)) == 0 && m != NULL &&
+			    m < q)
+				buf_add(&b, p, (size_t)(q - p));
+		}
+	}
+	buf_addc(&b, '\0');
+	return b.p;
+}
+
+/* Busy counters interleaved across nodes (grouped at commit) give what
+ * the same counters node by node (kept as fed) give. */
+static void
+test_cpu_interleaved(void)
+{
+	struct ns_opts o = { NULL, 1000, -1 };
+	struct ns_store *x = store_with(1, one_src, &o),
+	    *y = store_with(1, one_src, &o);
+	struct ns_view v;
+	char *dx, *dy;
+	size_t k;
+
+	for (k = 0; k < 3; k++) {
+		char *t1 = mixed_feed(5, k), *t2 = cpu_node_major(t1, 5);
+
+		scrape(x, 0, 10.0 * (double)k, t1);
+		scrape(y, 0, 10.0 * (double)k, t2);
+		free(t1);
+		free(t2);
+	}
+	dx = digest(x, 20);
+	dy = digest(y, 20);
+	T_EQ_STR(dx, dy);
+	view_of(x, "n0", 20, 60, &v);
+	T_NEAR(v.cpu.latest, 50);	/* see test_recycle_steady */
+	T_EQ_INT(v.cpu.samples, 2);
+	free(dx);
+	free(dy);
+	ns_store_free(x);
+	ns_store_free(y);
+}
+
 T_SUITE(
 	{ "dims", test_dims },
 	{ "aliases", test_aliases },
@@ -1255,4 +1635,8 @@ T_SUITE(
 	{ "big_feed", test_big_feed },
 	{ "counts", test_counts },
 	{ "app_merge", test_app_merge },
+	{ "recycle_steady", test_recycle_steady },
+	{ "recycle_shrink", test_recycle_shrink },
+	{ "recycle_sources", test_recycle_sources },
+	{ "cpu_interleaved", test_cpu_interleaved },
 )
