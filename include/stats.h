@@ -55,6 +55,10 @@ enum route route_from_segment(const char *seg, size_t n);
 void stats_request(enum route r, int status, uint64_t us, uint64_t body,
     long nodes);
 
+/* The "# HELP" and "# TYPE" lines of one metric family. */
+void stats_metric_head(struct buf *o, const char *name, const char *type,
+    const char *help);
+
 /* Append the exposition; `algorithm` labels build_info. */
 void stats_render(struct buf *out, const char *algorithm);
 

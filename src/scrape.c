@@ -28,6 +28,7 @@
 #include "json.h"
 #include "log.h"
 #include "promtext.h"
+#include "stats.h"
 #include "version.h"
 
 /* Bytes read per recv(); also what one wake-up may parse per source. */
@@ -896,14 +897,6 @@ prom_label_value(struct buf *out, const char *v)
 }
 
 static void
-metric_head(struct buf *out, const char *name, const char *type,
-    const char *help)
-{
-	buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-	    type);
-}
-
-static void
 metric_source(struct buf *out, const char *name, const struct source *s)
 {
 	buf_adds(out, name);
@@ -1006,7 +999,7 @@ scraper_metrics(const struct scraper *sc, struct buf *out)
 		return;
 	for (k = 0; k < sizeof(source_series) / sizeof(source_series[0]);
 	    k++) {
-		metric_head(out, source_series[k].name, source_series[k].type,
+		stats_metric_head(out, source_series[k].name, source_series[k].type,
 		    source_series[k].help);
 		for (i = 0; i < sc->nsrc; i++) {
 			metric_source(out, source_series[k].name, sc->src[i]);
@@ -1017,7 +1010,7 @@ scraper_metrics(const struct scraper *sc, struct buf *out)
 				buf_printf(out, "} %.9g\n", v);
 		}
 	}
-	metric_head(out, "wca_scheduler_scrape_errors_total", "counter",
+	stats_metric_head(out, "wca_scheduler_scrape_errors_total", "counter",
 	    "Failed scrapes per source and reason.");
 	for (i = 0; i < sc->nsrc; i++)
 		for (r = 0; r < SERR_COUNT; r++) {

@@ -82,11 +82,22 @@ stats_request(enum route r, int status, uint64_t us, uint64_t body,
 	}
 }
 
-static void
-header(struct buf *o, const char *name, const char *type, const char *help)
+void
+stats_metric_head(struct buf *o, const char *name, const char *type,
+    const char *help)
 {
 	buf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
+
+/* A metric with one unlabelled sample. */
+static void
+stats_scalar(struct buf *o, const char *name, const char *type,
+    const char *help, uint64_t v)
+{
+	stats_metric_head(o, name, type, help);
+	buf_printf(o, "%s %llu\n", name, (unsigned long long)v);
+}
+
 
 void
 stats_render(struct buf *o, const char *algorithm)
@@ -94,7 +105,7 @@ stats_render(struct buf *o, const char *algorithm)
 	uint64_t cum;
 	int r, i;
 
-	header(o, "wca_scheduler_requests_total", "counter",
+	stats_metric_head(o, "wca_scheduler_requests_total", "counter",
 	    "HTTP requests answered, by route and status code.");
 	for (r = 0; r < ROUTE_COUNT; r++) {
 		for (i = 0; i < CODE_SLOTS; i++) {
@@ -112,7 +123,7 @@ stats_render(struct buf *o, const char *algorithm)
 				    (unsigned long long)stats.requests[r][i]);
 		}
 	}
-	header(o, "wca_scheduler_request_duration_seconds", "histogram",
+	stats_metric_head(o, "wca_scheduler_request_duration_seconds", "histogram",
 	    "Time from the complete request to the queued answer, by verb.");
 	for (r = 0; r < VERB_COUNT; r++) {
 		cum = 0;
@@ -136,7 +147,7 @@ stats_render(struct buf *o, const char *algorithm)
 		    "{verb=\"%s\"} %llu\n", route_names[r],
 		    (unsigned long long)stats.lat_count[r]);
 	}
-	header(o, "wca_scheduler_request_nodes", "histogram",
+	stats_metric_head(o, "wca_scheduler_request_nodes", "histogram",
 	    "Nodes per extender request, by verb.");
 	for (r = 0; r < VERB_COUNT; r++) {
 		cum = 0;
@@ -160,53 +171,45 @@ stats_render(struct buf *o, const char *algorithm)
 		    "%llu\n", route_names[r],
 		    (unsigned long long)stats.node_count[r]);
 	}
-	header(o, "wca_scheduler_request_body_bytes_total", "counter",
+	stats_metric_head(o, "wca_scheduler_request_body_bytes_total", "counter",
 	    "Request body bytes received, by verb.");
 	for (r = 0; r < VERB_COUNT; r++)
 		buf_printf(o, "wca_scheduler_request_body_bytes_total"
 		    "{verb=\"%s\"} %llu\n", route_names[r],
 		    (unsigned long long)stats.body_bytes[r]);
-	header(o, "wca_scheduler_pods_passed_through_total", "counter",
+	stats_metric_head(o, "wca_scheduler_pods_passed_through_total", "counter",
 	    "Pods outside the configured namespaces, passed through unjudged.");
 	for (r = 0; r < 2; r++)
 		buf_printf(o, "wca_scheduler_pods_passed_through_total"
 		    "{verb=\"%s\"} %llu\n", route_names[r],
 		    (unsigned long long)stats.passed_through[r]);
-	header(o, "wca_scheduler_open_connections", "gauge",
-	    "Client connections open now.");
-	buf_printf(o, "wca_scheduler_open_connections %llu\n",
-	    (unsigned long long)stats.open_conns);
-	header(o, "wca_scheduler_connections_total", "counter",
-	    "Client connections accepted.");
-	buf_printf(o, "wca_scheduler_connections_total %llu\n",
-	    (unsigned long long)stats.conns_accepted);
-	header(o, "wca_scheduler_connections_rejected_total", "counter",
-	    "Connections closed at once because max_connections was reached.");
-	buf_printf(o, "wca_scheduler_connections_rejected_total %llu\n",
-	    (unsigned long long)stats.conns_rejected);
-	header(o, "wca_scheduler_connections_timed_out_total", "counter",
-	    "Connections closed by read_timeout or idle_timeout.");
-	buf_printf(o, "wca_scheduler_connections_timed_out_total %llu\n",
-	    (unsigned long long)stats.conns_timed_out);
-	header(o, "wca_scheduler_config_reloads_total", "counter",
+	stats_scalar(o, "wca_scheduler_open_connections", "gauge",
+	    "Client connections open now.", stats.open_conns);
+	stats_scalar(o, "wca_scheduler_connections_total", "counter",
+	    "Client connections accepted.", stats.conns_accepted);
+	stats_scalar(o, "wca_scheduler_connections_rejected_total", "counter",
+	    "Connections closed at once because max_connections was reached.", stats.conns_rejected);
+	stats_scalar(o, "wca_scheduler_connections_timed_out_total", "counter",
+	    "Connections closed by read_timeout or idle_timeout.", stats.conns_timed_out);
+	stats_metric_head(o, "wca_scheduler_config_reloads_total", "counter",
 	    "Configuration reloads (SIGHUP), by result.");
 	buf_printf(o, "wca_scheduler_config_reloads_total{result=\"success\"} "
 	    "%llu\n", (unsigned long long)stats.reloads_ok);
 	buf_printf(o, "wca_scheduler_config_reloads_total{result=\"failure\"} "
 	    "%llu\n", (unsigned long long)stats.reloads_failed);
-	header(o, "wca_scheduler_config_last_reload_successful", "gauge",
+	stats_metric_head(o, "wca_scheduler_config_last_reload_successful", "gauge",
 	    "1 when the last reload (or the start) loaded the file.");
 	buf_printf(o, "wca_scheduler_config_last_reload_successful %d\n",
 	    stats.last_reload_ok);
-	header(o, "wca_scheduler_config_last_reload_timestamp_seconds", "gauge",
+	stats_metric_head(o, "wca_scheduler_config_last_reload_timestamp_seconds", "gauge",
 	    "Unix time of the last reload attempt (or the start).");
 	buf_printf(o, "wca_scheduler_config_last_reload_timestamp_seconds "
 	    "%.3f\n", stats.last_reload_time);
-	header(o, "wca_scheduler_start_time_seconds", "gauge",
+	stats_metric_head(o, "wca_scheduler_start_time_seconds", "gauge",
 	    "Unix time the process started.");
 	buf_printf(o, "wca_scheduler_start_time_seconds %.3f\n",
 	    stats.start_time);
-	header(o, "wca_scheduler_build_info", "gauge",
+	stats_metric_head(o, "wca_scheduler_build_info", "gauge",
 	    "Always 1; the labels describe the build and the algorithm.");
 	buf_printf(o, "wca_scheduler_build_info{version=\"%s\",revision=\"%s\","
 	    "algorithm=\"%s\"} 1\n", wca_version, wca_revision, algorithm);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "stats.h"
 
 static const char *const type_names[] = { "unknown", "pmem", "dram" };
 static const char *const state_names[] = { "unknown", "stale", "fresh" };
@@ -200,14 +201,14 @@ storeview_nodes_json(const struct ns_store *st, double now, double staleness,
 void
 storeview_metrics(const struct ns_store *st, struct buf *out)
 {
-	buf_printf(out, "# HELP wca_scheduler_store_nodes Nodes in the metrics "
-	    "store.\n# TYPE wca_scheduler_store_nodes gauge\n"
-	    "wca_scheduler_store_nodes %zu\n", ns_node_count(st));
-	buf_printf(out, "# HELP wca_scheduler_store_apps Apps in the metrics "
-	    "store.\n# TYPE wca_scheduler_store_apps gauge\n"
-	    "wca_scheduler_store_apps %zu\n", ns_app_count(st));
-	buf_printf(out, "# HELP wca_scheduler_store_memory_bytes Memory held "
-	    "by the metrics store.\n"
-	    "# TYPE wca_scheduler_store_memory_bytes gauge\n"
-	    "wca_scheduler_store_memory_bytes %zu\n", ns_memory_bytes(st));
+	stats_metric_head(out, "wca_scheduler_store_nodes", "gauge",
+	    "Nodes in the metrics store.");
+	buf_printf(out, "wca_scheduler_store_nodes %zu\n", ns_node_count(st));
+	stats_metric_head(out, "wca_scheduler_store_apps", "gauge",
+	    "Apps in the metrics store.");
+	buf_printf(out, "wca_scheduler_store_apps %zu\n", ns_app_count(st));
+	stats_metric_head(out, "wca_scheduler_store_memory_bytes", "gauge",
+	    "Memory held by the metrics store.");
+	buf_printf(out, "wca_scheduler_store_memory_bytes %zu\n",
+	    ns_memory_bytes(st));
 }
