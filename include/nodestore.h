@@ -12,16 +12,25 @@
  *
  *     struct ns_builder *b = ns_builder_new(st, id);
  *     for each sample:  ns_builder_add(b, &sample);
- *     ns_commit(st, b, now);      or on failure    ns_builder_abort(b);
+ *     ns_commit_begin(b, now);
+ *     while (ns_commit_step(st, b, NS_COMMIT_BUDGET) == NS_MORE)
+ *             let the loop run;
+ *     or at any point, on failure:    ns_builder_abort(b);
  *
  * The builder keeps only the series listed below and ignores everything
- * else after a length-and-memcmp check of the name.  ns_commit() makes
- * the built data the source's current snapshot at once: work
- * proportional to what the source delivered (derived values, linking
- * its nodes into the index), nothing proportional to the cluster.  A
- * request is handled within one loop callback, so it never sees half a
- * scrape.  An aborted scrape leaves the source's last good data in
- * place.
+ * else after a length-and-memcmp check of the name.  The commit's work
+ * (grouping, derived values, linking the source's nodes into the index)
+ * is proportional to what the source delivered, never to the cluster,
+ * and runs in steps of about `budget` units each (one unit: one element
+ * moved, a few nanoseconds), so that a large scrape never holds the
+ * event loop longer than a request does.  Readers see none of it until
+ * the last step, which makes the built data the source's current
+ * snapshot at once, so a request (handled within one loop callback)
+ * never sees half a scrape.  One commit is in progress at a time: a
+ * step of another builder returns NS_MORE without working until it is
+ * through.  An aborted scrape, or commit, leaves the source's last good
+ * data in place (an aborted commit loses the source's utilisation
+ * history).
  *
  * Which node a node series belongs to: the source's node= if set, else
  * the label named node_label (default "node"), else the instance label
@@ -108,8 +117,8 @@
  * dropped, and starts at the end if it comes back.  Apps likewise.
  *
  * Lifetime: everything returned (nodes, apps, views' arrays) stays valid
- * until the next ns_commit, ns_set_sources or ns_store_free; the event loop
- * never runs one of them while a request is being handled.  The read
+ * until the next commit step, ns_set_sources or ns_store_free; the event
+ * loop never runs one of them while a request is being handled.  The read
  * side never allocates.
  *
  * Memory: a snapshot is proportional to the samples its source kept (and
@@ -305,9 +314,16 @@ struct ns_source_stats {
 /* ns_builder_add() results. */
 enum ns_add { NS_ADD_IGNORED = 0, NS_ADD_KEPT = 1, NS_ADD_DROPPED = -1 };
 
-/* ns_commit() results. */
-#define NS_OK		0
-#define NS_ERR_GONE	(-1)	/* the source was removed by ns_set_sources */
+/* ns_commit() and ns_commit_step() results. */
+#define NS_OK		0	/* published; the builder is consumed */
+#define NS_MORE		1	/* call ns_commit_step() again */
+#define NS_ERR_GONE	(-1)	/* the source was removed by ns_set_sources;
+				   the builder is consumed */
+#define NS_ERR_BUSY	(-2)	/* ns_commit(): another commit is in
+				   progress; the builder is untouched */
+
+/* A step's budget that keeps it to some tens of microseconds. */
+#define NS_COMMIT_BUDGET	8192
 
 /* An empty store with the default options (node_label "node", window
  * 300 s, rate_window NS_RATE_WINDOW_DEFAULT) and no sources. */
@@ -335,8 +351,14 @@ size_t ns_memory_bytes(const struct ns_store *st);
 struct ns_builder *ns_builder_new(struct ns_store *st, size_t source_id);
 int ns_builder_add(struct ns_builder *b, const struct ns_sample *s);
 void ns_builder_stats(const struct ns_builder *b, struct ns_builder_stats *out);
-/* Consume b: make it the source's data (NS_OK) or drop it (NS_ERR_GONE). */
+/* The feed is over; the commit's time is `now`.  No more samples. */
+void ns_commit_begin(struct ns_builder *b, double now);
+/* About `budget` units of the commit's work: NS_MORE, or NS_OK / NS_ERR_GONE
+ * with b consumed. */
+int ns_commit_step(struct ns_store *st, struct ns_builder *b, long budget);
+/* ns_commit_begin() and every step at once (tests, tools). */
 int ns_commit(struct ns_store *st, struct ns_builder *b, double now);
+/* Drop b, whatever its state (a commit in progress is undone). */
 void ns_builder_abort(struct ns_builder *b);
 
 /* Nodes: lookup by name, iteration in first-appearance order. */

@@ -22,9 +22,18 @@
  * old snapshot's arrays are not freed but kept for the source's next
  * builder, so that steady scrapes allocate nothing large (musl's malloc
  * returns large blocks to the kernel at once, and faults them in again).
+ *
+ * A commit runs in steps between requests.  Its recs are linked while it
+ * runs but carry the snapshot's seq, which is above the store's until
+ * the last step publishes them by incrementing it; names it adds wait
+ * in a pending list of their index, likewise.  Readers skip both, so
+ * publishing is one increment, a list splice and unlinking the old
+ * snapshot.  One commit is in progress at a time, which keeps every
+ * list in publication order.
  */
 #include "nodestore.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +93,7 @@ struct hist {
 
 /* A name in the index: node or app. */
 struct ent {
+	uint64_t born;			/* seq of the commit that named it */
 	struct ent *hnext;		/* hash chain */
 	struct ent *onext, *oprev;	/* first-appearance order */
 	void *recs;			/* ns_rec / ns_apprec list head */
@@ -98,7 +108,9 @@ struct ns_app { struct ent e; };
 struct index {
 	struct ent **b;
 	size_t nb, n;
-	struct ent *first, *last;
+	struct ent *first, *last;	/* published names, in order */
+	struct ent *pfirst, *plast;	/* named by the commit in progress */
+	size_t npending;
 	uint64_t seed;
 };
 
@@ -235,6 +247,7 @@ struct snap_bufs {		/* a snapshot's: SNAP_BUFS only */
 #undef X
 
 struct ns_snap {
+	uint64_t seq;			/* published once st->seq reaches it */
 	double t;			/* commit time */
 	struct snap_bufs m;
 	size_t bytes;
@@ -257,6 +270,8 @@ struct ns_store {
 	size_t label_len;
 	double window, rate_window;
 	struct index nodes, apps;
+	uint64_t seq;			/* commits published */
+	struct ns_builder *preparing;	/* the commit in progress */
 	double *scratch;		/* NS_HIST_MAX, for derive() */
 	size_t bytes;			/* index, entries, snapshots, spares,
 					   scratch */
@@ -276,6 +291,15 @@ struct ns_builder {
 	int saw_assigned, saw_pods;
 	int busy_mixed;			/* counters in bbusy, not busy */
 	struct ns_builder_stats stats;
+
+	/* The commit (see "Commit: phases"). */
+	int ended;			/* ns_commit_begin() was called */
+	double now;			/* its time */
+	size_t phase, cur, acc;		/* phase, its cursor and running sum */
+	size_t linked_recs, linked_apps;	/* of snap, for a rollback */
+	int moved;			/* snap has the snapshot arrays */
+	struct ns_snap *snap, *old;	/* being made; being replaced */
+	struct bufs used;		/* the sizes, for bufs_trim() */
 };
 
 /* ------------------------------------------------------------------ */
@@ -538,13 +562,15 @@ static void
 index_rehash(struct ns_store *st, struct index *x, size_t nb)
 {
 	struct ent **b = xcalloc(nb, sizeof(*b)), *e;
+	int pending;
 
-	for (e = x->first; e != NULL; e = e->onext) {
-		size_t i = e->hash & (nb - 1);
+	for (pending = 0; pending < 2; pending++)
+		for (e = pending ? x->pfirst : x->first; e; e = e->onext) {
+			size_t i = e->hash & (nb - 1);
 
-		e->hnext = b[i];
-		b[i] = e;
-	}
+			e->hnext = b[i];
+			b[i] = e;
+		}
 	st->bytes -= x->nb * sizeof(*x->b);
 	st->bytes += nb * sizeof(*b);
 	free(x->b);
@@ -552,7 +578,8 @@ index_rehash(struct ns_store *st, struct index *x, size_t nb)
 	x->nb = nb;
 }
 
-/* Find name or append it to the order. */
+/* Find name, or add it for the commit in progress: readers do not see
+ * it until index_publish(). */
 static struct ent *
 index_get(struct ns_store *st, struct index *x, const char *name, size_t len)
 {
@@ -561,7 +588,7 @@ index_get(struct ns_store *st, struct index *x, const char *name, size_t len)
 
 	if (e != NULL)
 		return e;
-	if (x->n + 1 > x->nb)
+	if (x->n + x->npending + 1 > x->nb)
 		index_rehash(st, x, x->nb ? x->nb * 2 : 64);
 	e = xmalloc(sizeof(*e) + len + 1);
 	e->name = (char *)(e + 1);
@@ -570,38 +597,78 @@ index_get(struct ns_store *st, struct index *x, const char *name, size_t len)
 	e->len = len;
 	e->hash = hash_bytes(name, len, x->seed);
 	e->recs = NULL;
+	e->born = st->seq + 1;
 	i = e->hash & (x->nb - 1);
 	e->hnext = x->b[i];
 	x->b[i] = e;
 	e->onext = NULL;
-	e->oprev = x->last;
-	if (x->last)
-		x->last->onext = e;
+	e->oprev = x->plast;
+	if (x->plast)
+		x->plast->onext = e;
 	else
-		x->first = e;
-	x->last = e;
-	x->n++;
+		x->pfirst = e;
+	x->plast = e;
+	x->npending++;
 	st->bytes += sizeof(*e) + len + 1;
 	return e;
+}
+
+/* The names of the commit just published join the order, after the
+ * others. */
+static void
+index_publish(struct index *x)
+{
+	if (x->pfirst == NULL)
+		return;
+	x->pfirst->oprev = x->last;
+	if (x->last)
+		x->last->onext = x->pfirst;
+	else
+		x->first = x->pfirst;
+	x->last = x->plast;
+	x->n += x->npending;
+	x->pfirst = x->plast = NULL;
+	x->npending = 0;
+}
+
+/* A snapshot readers may see (see "Commit: phases"). */
+static int
+snap_published(const struct ns_store *st, const struct ns_snap *s)
+{
+	return s->seq <= st->seq;
+}
+
+/* A name readers may see. */
+static int
+ent_published(const struct ns_store *st, const struct ent *e)
+{
+	return e->born <= st->seq;
 }
 
 static void
 index_del(struct ns_store *st, struct index *x, struct ent *e)
 {
 	struct ent **pp = &x->b[e->hash & (x->nb - 1)];
+	struct ent **first = &x->first, **last = &x->last;
+	size_t *n = &x->n;
 
+	if (!ent_published(st, e)) {
+		first = &x->pfirst;
+		last = &x->plast;
+		n = &x->npending;
+	}
 	while (*pp != e)
 		pp = &(*pp)->hnext;
 	*pp = e->hnext;
 	if (e->oprev)
 		e->oprev->onext = e->onext;
 	else
-		x->first = e->onext;
+		*first = e->onext;
 	if (e->onext)
 		e->onext->oprev = e->oprev;
 	else
-		x->last = e->oprev;
-	x->n--;
+		*last = e->oprev;
+	(*n)--;
 	st->bytes -= sizeof(*e) + e->len + 1;
 	free(e);
 }
@@ -610,17 +677,38 @@ static void
 index_free(struct index *x)
 {
 	struct ent *e, *next;
+	int pending;
 
-	for (e = x->first; e != NULL; e = next) {
-		next = e->onext;
-		free(e);
-	}
+	for (pending = 0; pending < 2; pending++)
+		for (e = pending ? x->pfirst : x->first; e; e = next) {
+			next = e->onext;
+			free(e);
+		}
 	free(x->b);
 	memset(x, 0, sizeof(*x));
 }
 
 /* ------------------------------------------------------------------ */
 /* Snapshots */
+
+/* Push rec r at the head of its name's list (newest commit first). */
+#define LIST_PUSH(head, r)						\
+	do {								\
+		(r)->prev = NULL;					\
+		(r)->next = (head);					\
+		if ((r)->next)						\
+			(r)->next->prev = (r);				\
+		(head) = (r);						\
+	} while (0)
+#define LIST_UNLINK(head, r)						\
+	do {								\
+		if ((r)->prev)						\
+			(r)->prev->next = (r)->next;			\
+		else							\
+			(head) = (r)->next;				\
+		if ((r)->next)						\
+			(r)->next->prev = (r)->prev;			\
+	} while (0)
 
 static size_t
 hist_bytes(const struct hist *h)
@@ -629,44 +717,43 @@ hist_bytes(const struct hist *h)
 }
 
 /*
- * Unlink everything of s from the index, drop emptied names, free s;
- * its arrays go to *keep when keep is not NULL.
+ * Unlink the first nrecs recs and napps apprecs of s from the index
+ * (names left with no rec go) and free those recs' histories.
  */
 static void
-snap_drop(struct ns_store *st, struct ns_snap *s, struct bufs *keep)
+snap_unlink(struct ns_store *st, struct ns_snap *s, size_t nrecs,
+    size_t napps)
 {
 	size_t i;
 
-	if (s == NULL)
-		return;
-	for (i = 0; i < s->m.n_recs; i++) {
+	for (i = 0; i < nrecs; i++) {
 		struct ns_rec *r = &s->m.recs[i];
 
 		if (r->node != NULL) {
-			if (r->prev)
-				r->prev->next = r->next;
-			else
-				r->node->e.recs = r->next;
-			if (r->next)
-				r->next->prev = r->prev;
+			LIST_UNLINK(r->node->e.recs, r);
 			if (r->node->e.recs == NULL)
 				index_del(st, &st->nodes, &r->node->e);
 		}
-		if (r->hist != NULL)
-			free(r->hist);
+		free(r->hist);
+		r->hist = NULL;
 	}
-	for (i = 0; i < s->m.n_apps; i++) {
+	for (i = 0; i < napps; i++) {
 		struct ns_apprec *a = &s->m.apps[i];
 
-		if (a->prev)
-			a->prev->next = a->next;
-		else
-			a->app->e.recs = a->next;
-		if (a->next)
-			a->next->prev = a->prev;
+		LIST_UNLINK(a->app->e.recs, a);
 		if (a->app->e.recs == NULL)
 			index_del(st, &st->apps, &a->app->e);
 	}
+}
+
+/* Unlink all of a published s and free it; its arrays go to *keep when
+ * keep is not NULL. */
+static void
+snap_drop(struct ns_store *st, struct ns_snap *s, struct bufs *keep)
+{
+	if (s == NULL)
+		return;
+	snap_unlink(st, s, s->m.n_recs, s->m.n_apps);
 	st->bytes -= s->bytes;
 	if (keep != NULL)
 		bufs_from_snap(keep, &s->m);
@@ -726,9 +813,13 @@ ns_configure(struct ns_store *st, const struct ns_opts *o)
 	set_opts(st, o);
 }
 
+static void commit_rollback(struct ns_store *st, struct ns_builder *b);
+
 static void
 source_free(struct ns_store *st, struct ns_source *s)
 {
+	if (st->preparing != NULL && st->preparing->uid == s->uid)
+		commit_rollback(st, st->preparing);
 	snap_drop(st, s->snap, NULL);
 	st->bytes -= s->spare_bytes;
 	bufs_free(&s->spare);
@@ -1592,6 +1683,8 @@ ns_builder_abort(struct ns_builder *b)
 
 	if (b == NULL)
 		return;
+	if (b->st->preparing == b)
+		commit_rollback(b->st, b);
 	src = source_by_uid(b->st, b->uid, b->hint);
 	if (src != NULL)
 		spare_put(b->st, src, &b->m, NULL);
@@ -1599,96 +1692,213 @@ ns_builder_abort(struct ns_builder *b)
 }
 
 /* ------------------------------------------------------------------ */
-/* Commit: grouping */
+/* Commit: phases */
 
 /*
- * The groupings below are counting sorts: each rec (pod) gets the end of
- * its range, and the items, taken in reverse feed order, fill the ranges
- * from their ends, so that each ends at its start in feed order.
+ * A commit runs as a list of phases, each a loop over some array of the
+ * builder with its cursor in b->cur, so that ns_commit_step() can stop
+ * anywhere when its budget is spent and go on at the next call.  A
+ * phase returns 1 when it is through, 0 when the budget ran out.  Units:
+ * one per element moved; more where an element costs more (a derive
+ * walks the node's history, a pod sort is n log n).
+ *
+ * The groupings are counting sorts: a first pass gives each rec (pod)
+ * the end of its range, and the items, taken in reverse feed order,
+ * fill the ranges from their ends, so that each range ends at its start
+ * and keeps feed order.
  */
 
-/*
- * Assigned apps grouped by node, in the order of their first series
- * within the node, a node's series of one app summed (the builder keeps
- * every series); tmp[i] is the builder's app index of asg[i].
- */
-static void
-group_assigned(struct ns_builder *b)
+/* for (; b->cur < n && budget > 0; budget -= cost, b->cur++): the
+ * cost of the item just done, with the cursor still on it. */
+#define EACH(b, n, budget, cost)					\
+	for (; (b)->cur < (n) && *(budget) > 0;				\
+	    *(budget) -= (cost), (b)->cur++)
+/* The item of a reverse pass over n items. */
+#define BACK(b, n)	((n) - 1 - (b)->cur)
+
+/* Assigned apps: each rec's range of asg (asg_n series so far). */
+static int
+ph_asg_ranges(struct ns_store *st, struct ns_builder *b, long *budget)
 {
 	struct bufs *m = &b->m;
-	size_t i, j, off = 0, w = 0;
 
-	if (m->n_basg == 0)
-		return;
-	GROW(m, asg, m->n_basg);
-	GROW(m, tmp, m->n_basg);
-	for (i = 0; i < m->n_recs; i++) {		/* asg_n: series */
-		off += m->recs[i].asg_n;
-		m->recs[i].asg_off = (uint32_t)off;
+	(void)st;
+	EACH(b, m->n_recs, budget, 1) {
+		b->acc += m->recs[b->cur].asg_n;
+		m->recs[b->cur].asg_off = (uint32_t)b->acc;
 	}
-	for (i = m->n_basg; i-- > 0;) {
-		j = --m->recs[m->basg[i].node].asg_off;
-		m->asg[j].app = NULL;		/* set once apps are linked */
-		m->asg[j].count = m->basg[i].count;
-		m->tmp[j] = m->basg[i].app;
-	}
+	return b->cur == m->n_recs;
+}
 
-	/* Sum the repeats into the first, compacting: amark[app] is the
-	 * last rec (+ 1) that had app, and where its entry went. */
-	GROW(m, amark, m->n_apps);
-	memset(m->amark, 0, m->n_apps * sizeof(*m->amark));
+/* tmp[j] is the builder's app index of asg[j]; the app is linked later. */
+static int
+ph_asg_scatter(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct bufs *m = &b->m;
+
+	(void)st;
+	EACH(b, m->n_basg, budget, 1) {
+		const struct basg *a = &m->basg[BACK(b, m->n_basg)];
+		size_t j = --m->recs[a->node].asg_off;
+
+		m->asg[j].app = NULL;
+		m->asg[j].count = a->count;
+		m->tmp[j] = a->app;
+	}
+	return b->cur == m->n_basg;
+}
+
+static int
+ph_amark_clear(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct bufs *m = &b->m;
+
+	(void)st;
+	EACH(b, m->n_apps, budget, 1)
+		m->amark[b->cur].rec = m->amark[b->cur].pos = 0;
 	m->n_amark = m->n_apps;
-	for (i = 0; i < m->n_recs; i++) {
-		struct ns_rec *r = &m->recs[i];
-		size_t start = w, end = (size_t)r->asg_off + r->asg_n;
+	return b->cur == m->n_apps;
+}
+
+/*
+ * The series of one app on one node summed into the first, compacting
+ * (b->acc: write index): amark[app] is the last rec (+ 1) that had the
+ * app, and where its entry went.  Each rec keeps the order of its apps'
+ * first series.
+ */
+static int
+ph_asg_compact(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct bufs *m = &b->m;
+
+	(void)st;
+	EACH(b, m->n_recs, budget, 1 + m->recs[b->cur].asg_n) {
+		struct ns_rec *r = &m->recs[b->cur];
+		size_t j, start = b->acc, end = (size_t)r->asg_off + r->asg_n;
 
 		for (j = r->asg_off; j < end; j++) {
 			struct amark *a = &m->amark[m->tmp[j]];
 
-			if (a->rec == i + 1) {
+			if (a->rec == b->cur + 1) {
 				m->asg[a->pos].count += m->asg[j].count;
 				continue;
 			}
-			a->rec = (uint32_t)(i + 1);
-			a->pos = (uint32_t)w;
-			m->asg[w] = m->asg[j];
-			m->tmp[w] = m->tmp[j];
-			w++;
+			a->rec = (uint32_t)(b->cur + 1);
+			a->pos = (uint32_t)b->acc;
+			m->asg[b->acc] = m->asg[j];
+			m->tmp[b->acc] = m->tmp[j];
+			b->acc++;
 		}
 		r->asg_off = (uint32_t)start;
-		r->asg_n = (uint32_t)(w - start);
+		r->asg_n = (uint32_t)(b->acc - start);
 	}
-	m->n_asg = m->n_tmp = w;
+	m->n_asg = m->n_tmp = b->acc;
+	return b->cur == m->n_recs;
 }
 
-/* Busy-mode counters grouped by rec, feed order within a rec (unless
- * the feed gave them so, see add_cpu). */
-static void
-group_busy(struct ns_builder *b)
+/* Busy-mode counters grouped by rec, when the feed mixed them (see
+ * add_cpu); feed order within a rec. */
+static int
+ph_busy_ranges(struct ns_store *st, struct ns_builder *b, long *budget)
 {
 	struct bufs *m = &b->m;
-	size_t i, off = 0;
+	size_t n = b->busy_mixed ? m->n_recs : 0;
 
-	if (!b->busy_mixed)
-		return;
-	GROW(m, busy, m->n_bbusy);
-	for (i = 0; i < m->n_recs; i++) {
-		off += m->recs[i].nbusy;
-		m->recs[i].busy_off = (uint32_t)off;
+	(void)st;
+	EACH(b, n, budget, 1) {
+		b->acc += m->recs[b->cur].nbusy;
+		m->recs[b->cur].busy_off = (uint32_t)b->acc;
 	}
-	for (i = m->n_bbusy; i-- > 0;)
-		m->busy[--m->recs[m->bbusy[i].rec].busy_off] = m->bbusy[i].v;
-	m->n_busy = m->n_bbusy;
+	return b->cur == n;
 }
 
-/* By node, then newest start first (unknown last), then feed order. */
+static int
+ph_busy_scatter(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct bufs *m = &b->m;
+	size_t n = b->busy_mixed ? m->n_bbusy : 0;
+
+	(void)st;
+	EACH(b, n, budget, 1) {
+		const struct bbusy *e = &m->bbusy[BACK(b, n)];
+
+		m->busy[--m->recs[e->rec].busy_off] = e->v;
+	}
+	if (b->busy_mixed)
+		m->n_busy = m->n_bbusy;
+	return b->cur == n;
+}
+
+/* A pod that is on a node: kept in the snapshot. */
+static int
+pod_kept(const struct bpod *p)
+{
+	return p->node != NONE && !(p->flags & P_TERMINATED);
+}
+
+/* Pods per rec (pod_n) and each kept pod's end of containers; b->acc
+ * counts containers, n_pods pods. */
+static int
+ph_pods_count(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct bufs *m = &b->m;
+
+	(void)st;
+	EACH(b, m->n_bpods, budget, 1) {
+		struct bpod *p = &m->bpods[b->cur];
+
+		if (!pod_kept(p))
+			continue;
+		m->recs[p->node].pod_n++;
+		m->n_pods++;
+		b->acc += p->ncont;
+		p->cont_off = (uint32_t)b->acc;
+	}
+	m->n_conts = b->acc;
+	return b->cur == m->n_bpods;
+}
+
+static int
+ph_pods_ranges(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct bufs *m = &b->m;
+
+	(void)st;
+	EACH(b, m->n_recs, budget, 1) {
+		b->acc += m->recs[b->cur].pod_n;
+		m->recs[b->cur].pod_off = (uint32_t)b->acc;
+	}
+	m->n_order = b->acc;
+	return b->cur == m->n_recs;
+}
+
+static int
+ph_pods_scatter(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct bufs *m = &b->m;
+
+	(void)st;
+	EACH(b, m->n_bpods, budget, 1) {
+		size_t i = BACK(b, m->n_bpods);
+		const struct bpod *p = &m->bpods[i];
+		struct podkey *k;
+
+		if (!pod_kept(p))
+			continue;
+		k = &m->order[--m->recs[p->node].pod_off];
+		k->idx = (uint32_t)i;
+		k->has_start = (p->flags & P_START) != 0;
+		k->start = p->start;
+	}
+	return b->cur == m->n_bpods;
+}
+
+/* Newest start first (unknown last), then feed order. */
 static int
 pod_cmp(const void *x, const void *y)
 {
 	const struct podkey *a = x, *c = y;
 
-	if (a->node != c->node)
-		return a->node < c->node ? -1 : 1;
 	if (a->has_start != c->has_start)
 		return a->has_start ? -1 : 1;
 	if (a->has_start && a->start != c->start)
@@ -1696,52 +1906,78 @@ pod_cmp(const void *x, const void *y)
 	return a->idx < c->idx ? -1 : 1;
 }
 
-/* Pods on nodes, grouped by node, newest start first; their sums. */
-static void
-group_pods(struct ns_builder *b)
+static int
+ph_pods_sort(struct ns_store *st, struct ns_builder *b, long *budget)
 {
 	struct bufs *m = &b->m;
-	struct podkey *order;
-	size_t i, n = 0, nc = 0;
 
-	if (m->n_bpods == 0)
-		return;
-	GROW(m, order, m->n_bpods);
-	order = m->order;
-	for (i = 0; i < m->n_bpods; i++) {
-		struct bpod *p = &m->bpods[i];
+	(void)st;
+	EACH(b, m->n_recs, budget, 1 + 4 * (long)m->recs[b->cur].pod_n) {
+		const struct ns_rec *r = &m->recs[b->cur];
 
-		if (p->node != NONE && !(p->flags & P_TERMINATED)) {
-			order[n].node = p->node;
-			order[n].idx = (uint32_t)i;
-			order[n].has_start = (p->flags & P_START) != 0;
-			order[n].start = p->start;
-			n++;
-			nc += p->ncont;
-			p->cont_off = (uint32_t)nc;	/* the end, see above */
+		if (r->pod_n > 1)
+			qsort(m->order + r->pod_off, r->pod_n,
+			    sizeof(*m->order), pod_cmp);
+	}
+	return b->cur == m->n_recs;
+}
+
+static int
+ph_conts_scatter(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct bufs *m = &b->m;
+
+	(void)st;
+	EACH(b, m->n_bconts, budget, 1) {
+		const struct bcont *c = &m->bconts[BACK(b, m->n_bconts)];
+		struct bpod *p = &m->bpods[c->pod];
+
+		if (pod_kept(p))
+			m->conts[--p->cont_off] = c->c;
+	}
+	return b->cur == m->n_bconts;
+}
+
+/* A pod's effective requests and limits (Trimaran's effective():
+ * containers summed, then the max with each init container). */
+static void
+pod_totals(struct ns_pod *o)
+{
+	struct ns_res init_req = { 0, 0 }, init_lim = { 0, 0 };
+	size_t j;
+
+	for (j = 0; j < o->ncontainers; j++) {
+		const struct ns_container *c = &o->containers[j];
+
+		if (c->flags & NS_C_INIT) {
+			init_req.cpu_m = fmax(init_req.cpu_m, c->req.cpu_m);
+			init_req.mem_b = fmax(init_req.mem_b, c->req.mem_b);
+			init_lim.cpu_m = fmax(init_lim.cpu_m, c->lim.cpu_m);
+			init_lim.mem_b = fmax(init_lim.mem_b, c->lim.mem_b);
+		} else {
+			o->req.cpu_m += c->req.cpu_m;
+			o->req.mem_b += c->req.mem_b;
+			o->lim.cpu_m += c->lim.cpu_m;
+			o->lim.mem_b += c->lim.mem_b;
 		}
 	}
-	m->n_order = n;
-	qsort(order, n, sizeof(*order), pod_cmp);
-	if (nc > 0)
-		GROW(m, conts, nc);
-	m->n_conts = nc;
-	for (i = m->n_bconts; i-- > 0;) {
-		struct bpod *p = &m->bpods[m->bconts[i].pod];
+	o->req.cpu_m = fmax(o->req.cpu_m, init_req.cpu_m);
+	o->req.mem_b = fmax(o->req.mem_b, init_req.mem_b);
+	o->lim.cpu_m = fmax(o->lim.cpu_m, init_lim.cpu_m);
+	o->lim.mem_b = fmax(o->lim.mem_b, init_lim.mem_b);
+}
 
-		if (p->node == NONE || (p->flags & P_TERMINATED))
-			continue;
-		m->conts[--p->cont_off] = m->bconts[i].c;
-	}
-	if (n > 0)
-		GROW(m, pods, n);
-	m->n_pods = n;
-	for (i = 0; i < n; i++) {
-		const struct bpod *p = &m->bpods[order[i].idx];
-		struct ns_pod *o = &m->pods[i];
+/* The pods in node order, and each node's sums. */
+static int
+ph_pods_build(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct bufs *m = &b->m;
+
+	(void)st;
+	EACH(b, m->n_pods, budget, 2 + (long)m->pods[b->cur].ncontainers) {
+		const struct bpod *p = &m->bpods[m->order[b->cur].idx];
+		struct ns_pod *o = &m->pods[b->cur];
 		struct ns_rec *r = &m->recs[p->node];
-		struct ns_res init_req = { 0, 0 }, init_lim = { 0, 0 };
-		size_t j;
 
 		memset(o, 0, sizeof(*o));
 		o->ns = m->pool + p->off;	/* the snapshot's pool */
@@ -1749,37 +1985,35 @@ group_pods(struct ns_builder *b)
 		o->start_time = (p->flags & P_START) ? p->start : NAN;
 		o->containers = p->ncont ? m->conts + p->cont_off : NULL;
 		o->ncontainers = p->ncont;
-		for (j = 0; j < p->ncont; j++) {
-			const struct ns_container *c = &o->containers[j];
-
-			if (c->flags & NS_C_INIT) {
-				init_req.cpu_m = fmax(init_req.cpu_m,
-				    c->req.cpu_m);
-				init_req.mem_b = fmax(init_req.mem_b,
-				    c->req.mem_b);
-				init_lim.cpu_m = fmax(init_lim.cpu_m,
-				    c->lim.cpu_m);
-				init_lim.mem_b = fmax(init_lim.mem_b,
-				    c->lim.mem_b);
-			} else {
-				o->req.cpu_m += c->req.cpu_m;
-				o->req.mem_b += c->req.mem_b;
-				o->lim.cpu_m += c->lim.cpu_m;
-				o->lim.mem_b += c->lim.mem_b;
-			}
-		}
-		o->req.cpu_m = fmax(o->req.cpu_m, init_req.cpu_m);
-		o->req.mem_b = fmax(o->req.mem_b, init_req.mem_b);
-		o->lim.cpu_m = fmax(o->lim.cpu_m, init_lim.cpu_m);
-		o->lim.mem_b = fmax(o->lim.mem_b, init_lim.mem_b);
-		if (r->pod_n == 0)
-			r->pod_off = (uint32_t)i;
-		r->pod_n++;
+		pod_totals(o);
 		r->preq.cpu_m += o->req.cpu_m;
 		r->preq.mem_b += o->req.mem_b;
 		r->plim.cpu_m += fmax(o->lim.cpu_m, o->req.cpu_m);
 		r->plim.mem_b += fmax(o->lim.mem_b, o->req.mem_b);
 	}
+	return b->cur == m->n_pods;
+}
+
+/* Fields a rec has because of the whole scrape, not one series. */
+static int
+ph_rec_fields(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct bufs *m = &b->m;
+
+	(void)st;
+	EACH(b, m->n_recs, budget, 1) {
+		struct ns_rec *r = &m->recs[b->cur];
+
+		if (!(r->raw & RAW_PMEM) && (r->raw & RAW_PMEM_SUM)) {
+			r->pmem = r->pmem_sum != 0;
+			r->fields |= FB(F_PMEM);
+		}
+		if (b->saw_assigned)
+			r->fields |= FB(F_ASSIGNED);
+		if (b->saw_pods)
+			r->fields |= FB(F_PODS);
+	}
+	return b->cur == m->n_recs;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1951,112 +2185,242 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 }
 
 /* ------------------------------------------------------------------ */
-/* Commit */
+/* Commit: linking, publishing */
 
-int
-ns_commit(struct ns_store *st, struct ns_builder *b, double now)
+/* The arrays become the snapshot's as they are (pods point into the
+ * pool, which is final). */
+static int
+ph_to_snap(struct ns_store *st, struct ns_builder *b, long *budget)
 {
-	struct ns_source *src = b->st == st ?
-	    source_by_uid(st, b->uid, b->hint) : NULL;
-	struct ns_snap *s, *old;
-	struct bufs used;
-	size_t i;
+	struct ns_snap *s = b->snap;
 
-	if (src == NULL) {
-		builder_free(b);
-		return NS_ERR_GONE;
-	}
-	old = src->snap;
-	s = xcalloc(1, sizeof(*s));
-	s->t = now;
-	s->stats = b->stats;
-	s->stats.bytes = builder_bytes(b);
-
-	/* Group what refers to nodes by node (the pool is final: pods
-	 * point into it). */
-	group_assigned(b);
-	group_busy(b);
-	group_pods(b);
+	(void)st;
 	s->stats.pods = b->m.n_pods;
-	for (i = 0; i < b->m.n_recs; i++) {
-		struct ns_rec *r = &b->m.recs[i];
-
-		if (!(r->raw & RAW_PMEM) && (r->raw & RAW_PMEM_SUM)) {
-			r->pmem = r->pmem_sum != 0;
-			r->fields |= FB(F_PMEM);
-		}
-		if (b->saw_assigned)
-			r->fields |= FB(F_ASSIGNED);
-		if (b->saw_pods)
-			r->fields |= FB(F_PODS);
-	}
-
-	/* The arrays become the snapshot's as they are. */
-	used = b->m;			/* the sizes, for bufs_trim() */
+	s->stats.nodes = b->m.n_recs;
+	s->stats.apps = b->m.n_apps;
+	b->used = b->m;			/* the sizes, for bufs_trim() */
 	bufs_to_snap(&s->m, &b->m);
+	b->moved = 1;
+	s->bytes = sizeof(*s) + snap_bufs_bytes(&s->m);
+	*budget -= 1;
+	return 1;
+}
 
-	/* Apps into the index. */
-	for (i = 0; i < s->m.n_apps; i++) {
-		struct ns_apprec *a = &s->m.apps[i];
+static int
+ph_apps_link(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct ns_snap *s = b->snap;
+
+	EACH(b, s->m.n_apps, budget, 4) {
+		struct ns_apprec *a = &s->m.apps[b->cur];
 
 		a->snap = s;
 		a->app = (struct ns_app *)index_get(st, &st->apps,
 		    s->m.pool + a->name_off, a->name_len);
-		a->prev = NULL;
-		a->next = a->app->e.recs;
-		if (a->next)
-			a->next->prev = a;
-		a->app->e.recs = a;
+		LIST_PUSH(a->app->e.recs, a);
 	}
-	for (i = 0; i < s->m.n_asg; i++)
-		s->m.asg[i].app = s->m.apps[b->m.tmp[i]].app;
+	b->linked_apps = b->cur;
+	return b->cur == s->m.n_apps;
+}
 
-	/* Nodes into the index, with the values derived from the old. */
-	s->bytes = sizeof(*s) + snap_bufs_bytes(&s->m);
-	for (i = 0; i < s->m.n_recs; i++) {
-		struct ns_rec *r = &s->m.recs[i], *o = NULL;
+static int
+ph_asg_apps(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct ns_snap *s = b->snap;
+
+	(void)st;
+	EACH(b, s->m.n_asg, budget, 1)
+		s->m.asg[b->cur].app = s->m.apps[b->m.tmp[b->cur]].app;
+	return b->cur == s->m.n_asg;
+}
+
+/* Link rec i of s to its node; the old snapshot's rec for the node, or
+ * NULL. */
+static struct ns_rec *
+rec_link(struct ns_store *st, const struct ns_snap *old, struct ns_snap *s,
+    size_t i)
+{
+	struct ns_rec *r = &s->m.recs[i], *o;
+
+	/* Feeds keep their order: the old rec at the same index is most
+	 * often the node's, which saves the index lookup. */
+	if (old != NULL && i < old->m.n_recs && old->m.recs[i].node != NULL &&
+	    old->m.recs[i].name_len == r->name_len &&
+	    memcmp(old->m.pool + old->m.recs[i].name_off,
+	    s->m.pool + r->name_off, r->name_len) == 0) {
+		o = &old->m.recs[i];
+		r->node = o->node;
+	} else {
+		r->node = (struct ns_node *)index_get(st, &st->nodes,
+		    s->m.pool + r->name_off, r->name_len);
+		for (o = r->node->e.recs; old && o && o->snap != old;
+		    o = o->next)
+			;
+		if (old == NULL)
+			o = NULL;
+	}
+	LIST_PUSH(r->node->e.recs, r);
+	return o;
+}
+
+/* Nodes into the index, with the values derived from the old rec. */
+static int
+ph_nodes_link(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct ns_snap *s = b->snap, *old = b->old;
+
+	for (; b->cur < s->m.n_recs && *budget > 0; b->cur++) {
+		struct ns_rec *r = &s->m.recs[b->cur], *o;
 
 		r->snap = s;
+		*budget -= 4;
 		if (r->fields == 0 && !(r->raw & (RAW_CPU | RAW_MEMTOTAL |
 		    RAW_MEMAVAIL))) {
 			r->node = NULL;		/* nothing to say */
 			continue;
 		}
-		/* Feeds keep their order: the old rec at the same index is
-		 * most often the node's, which saves the index lookup. */
-		if (old != NULL && i < old->m.n_recs &&
-		    old->m.recs[i].node != NULL &&
-		    old->m.recs[i].name_len == r->name_len &&
-		    memcmp(old->m.pool + old->m.recs[i].name_off,
-		    s->m.pool + r->name_off, r->name_len) == 0) {
-			o = &old->m.recs[i];
-			r->node = o->node;
-		} else {
-			r->node = (struct ns_node *)index_get(st, &st->nodes,
-			    s->m.pool + r->name_off, r->name_len);
-			if (old != NULL)
-				for (o = r->node->e.recs; o && o->snap != old;
-				    o = o->next)
-					;
-		}
-		derive(st, r, o, old ? old->t : now, now, st->scratch);
-		r->prev = NULL;
-		r->next = r->node->e.recs;
-		if (r->next)
-			r->next->prev = r;
-		r->node->e.recs = r;
+		o = rec_link(st, old, s, b->cur);
+		if (o != NULL && o->hist != NULL)
+			*budget -= (long)o->hist->n;
+		derive(st, r, o, old ? old->t : s->t, s->t, st->scratch);
 		s->bytes += hist_bytes(r->hist);
 	}
-	s->stats.nodes = s->m.n_recs;
-	s->stats.apps = s->m.n_apps;
-	st->bytes += s->bytes;
+	b->linked_recs = b->cur;
+	return b->cur == s->m.n_recs;
+}
 
-	/* The old snapshot's arrays and the builder's: the next scrape's. */
+typedef int (*commit_phase_fn)(struct ns_store *, struct ns_builder *,
+    long *);
+
+/* In order; see "Commit: phases". */
+static const commit_phase_fn commit_phases[] = {
+	ph_asg_ranges, ph_asg_scatter, ph_amark_clear, ph_asg_compact,
+	ph_busy_ranges, ph_busy_scatter,
+	ph_pods_count, ph_pods_ranges, ph_pods_scatter, ph_pods_sort,
+	ph_conts_scatter, ph_pods_build,
+	ph_rec_fields, ph_to_snap, ph_apps_link, ph_asg_apps, ph_nodes_link
+};
+#define N_PHASES	(sizeof(commit_phases) / sizeof(commit_phases[0]))
+
+/*
+ * The store's one commit in progress: the arrays its phases fill, at
+ * their final sizes (upper bounds where the count is known later), and
+ * the new snapshot, whose seq makes it invisible until published.
+ */
+static void
+commit_claim(struct ns_store *st, struct ns_builder *b, struct ns_source *src)
+{
+	struct bufs *m = &b->m;
+	struct ns_snap *s = xcalloc(1, sizeof(*s));
+
+	s->t = b->now;
+	s->seq = st->seq + 1;
+	s->stats = b->stats;
+	s->stats.bytes = builder_bytes(b);
+	GROW(m, asg, m->n_basg);
+	GROW(m, tmp, m->n_basg);
+	GROW(m, amark, m->n_apps);
+	if (b->busy_mixed)
+		GROW(m, busy, m->n_bbusy);
+	GROW(m, order, m->n_bpods);
+	GROW(m, pods, m->n_bpods);
+	GROW(m, conts, m->n_bconts);
+	b->snap = s;
+	b->old = src->snap;
+	b->phase = 0;
+	b->cur = b->acc = 0;
+	st->preparing = b;
+}
+
+/* The commit in progress becomes the source's data, all at once. */
+static void
+commit_publish(struct ns_store *st, struct ns_builder *b,
+    struct ns_source *src)
+{
+	struct ns_snap *s = b->snap;
+
+	st->seq++;			/* s's recs and new names are visible */
+	index_publish(&st->nodes);
+	index_publish(&st->apps);
+	st->bytes += s->bytes;
 	src->snap = s;
-	snap_drop(st, old, &b->m);
-	spare_put(st, src, &b->m, &used);
+	/* The old snapshot's arrays and the builder's: the next scrape's. */
+	snap_drop(st, b->old, &b->m);
+	spare_put(st, src, &b->m, &b->used);
+	st->preparing = NULL;
 	builder_free(b);
+}
+
+/*
+ * Undo a commit in progress: unlink what its phases linked (names only
+ * it had go), hand its arrays back to b.  Histories it took over from
+ * the old snapshot's recs are lost with it.
+ */
+static void
+commit_rollback(struct ns_store *st, struct ns_builder *b)
+{
+	struct ns_snap *s = b->snap;
+
+	if (s == NULL)
+		return;
+	snap_unlink(st, s, b->linked_recs, b->linked_apps);
+	if (b->moved)
+		bufs_from_snap(&b->m, &s->m);
+	b->moved = 0;
+	free(s);
+	b->snap = NULL;
+	b->old = NULL;
+	st->preparing = NULL;
+}
+
+void
+ns_commit_begin(struct ns_builder *b, double now)
+{
+	b->now = now;
+	b->ended = 1;
+}
+
+int
+ns_commit_step(struct ns_store *st, struct ns_builder *b, long budget)
+{
+	struct ns_source *src = NULL;
+
+	if (b->st == st)
+		src = source_by_uid(st, b->uid, b->hint);
+	if (src == NULL) {
+		if (st->preparing == b)
+			commit_rollback(st, b);
+		builder_free(b);
+		return NS_ERR_GONE;
+	}
+	if (st->preparing != b) {
+		if (st->preparing != NULL)
+			return NS_MORE;		/* another source's turn */
+		commit_claim(st, b, src);
+	}
+	while (b->phase < N_PHASES) {
+		if (budget <= 0)
+			return NS_MORE;
+		if (commit_phases[b->phase](st, b, &budget)) {
+			b->phase++;
+			b->cur = b->acc = 0;
+		}
+	}
+	commit_publish(st, b, src);
 	return NS_OK;
+}
+
+int
+ns_commit(struct ns_store *st, struct ns_builder *b, double now)
+{
+	int r;
+
+	if (st->preparing != NULL && st->preparing != b)
+		return NS_ERR_BUSY;
+	ns_commit_begin(b, now);
+	while ((r = ns_commit_step(st, b, LONG_MAX)) == NS_MORE)
+		;
+	return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2065,7 +2429,9 @@ ns_commit(struct ns_store *st, struct ns_builder *b, double now)
 const struct ns_node *
 ns_find(const struct ns_store *st, const char *name, size_t len)
 {
-	return (const struct ns_node *)index_find(&st->nodes, name, len);
+	const struct ent *e = index_find(&st->nodes, name, len);
+
+	return e && ent_published(st, e) ? (const struct ns_node *)e : NULL;
 }
 
 size_t
@@ -2097,7 +2463,9 @@ ns_node_name(const struct ns_node *n, size_t *len)
 const struct ns_app *
 ns_app_find(const struct ns_store *st, const char *name, size_t len)
 {
-	return (const struct ns_app *)index_find(&st->apps, name, len);
+	const struct ent *e = index_find(&st->apps, name, len);
+
+	return e && ent_published(st, e) ? (const struct ns_app *)e : NULL;
 }
 
 size_t
@@ -2182,7 +2550,6 @@ ns_view(const struct ns_store *st, const struct ns_node *n, double now,
 	size_t nused = 0, i;
 	int d;
 
-	(void)st;
 	memset(v, 0, sizeof(*v));
 	v->node = n;
 	v->age = -1;
@@ -2195,6 +2562,8 @@ ns_view(const struct ns_store *st, const struct ns_node *n, double now,
 		double age = now - r->snap->t;
 		uint32_t take;
 
+		if (!snap_published(st, r->snap))
+			continue;
 		if (v->age < 0 || age < v->age)
 			v->age = age;
 		if (age > staleness)
@@ -2208,7 +2577,7 @@ ns_view(const struct ns_store *st, const struct ns_node *n, double now,
 			take &= take - 1;
 		}
 	}
-	if (v->state != NS_FRESH)
+	if (v->state != NS_FRESH && v->age >= 0)
 		v->state = NS_STALE;
 
 	for (d = 0; d < DIM_COUNT; d++)
@@ -2275,7 +2644,7 @@ ns_view(const struct ns_store *st, const struct ns_node *n, double now,
 		double age = now - r->snap->t;
 		unsigned s;
 
-		if (age <= staleness)
+		if (age <= staleness || !snap_published(st, r->snap))
 			continue;
 		s = public_bits(r->fields) & ~v->have;
 		v->capacity_stale_mask |= r->fields & F_CAP_ALL &
@@ -2305,19 +2674,21 @@ ns_app_view(const struct ns_store *st, const struct ns_app *a, double now,
 	const struct ns_apprec *r;
 	uint32_t want = (1u << DIM_COUNT) - 1 + APP_PROFILE;
 
-	(void)st;
 	memset(v, 0, sizeof(*v));
 	v->app = a;
 	v->age = -1;
 	v->state = NS_UNKNOWN;
 	if (a == NULL || a->e.recs == NULL)
 		return;
-	v->state = NS_STALE;
 	for (r = a->e.recs; r != NULL; r = r->next) {
 		double age = now - r->snap->t;
 		uint32_t take;
 		int d;
 
+		if (!snap_published(st, r->snap))
+			continue;
+		if (v->state == NS_UNKNOWN)
+			v->state = NS_STALE;
 		if (v->age < 0 || age < v->age)
 			v->age = age;
 		if (age > staleness)

@@ -2,13 +2,21 @@
  * The scraper: one client state machine per metrics source.
  *
  *   IDLE --timer--> CONNECTING --writable--> SENDING --sent--> READ_HEAD
- *        <--------- (commit or fail, close, schedule next) ---- READ_BODY
+ *     ^                                                            |
+ *     |<-- fail: close, schedule next ------------------------ READ_BODY
+ *     |                                                            | end
+ *     +<-- published: schedule next --- COMMITTING <---------------+
  *
- * Every state but IDLE runs under one deadline (`timeout`); whatever
- * happens, the attempt ends in scrape_done() or scrape_fail(), which close
- * the socket and schedule the next attempt `interval` after this one
- * started.  Body bytes are parsed as they arrive, whole lines only, so the
- * buffer holds at most one partial line plus one read.
+ * Every state from CONNECTING to READ_BODY runs under one deadline
+ * (`timeout`); a failure ends in source_fail(), which closes the socket
+ * and schedules the next attempt `interval` after this one started.  Body
+ * bytes are parsed as they arrive, whole lines only, so the buffer holds
+ * at most one partial line plus one read.  Once the body is complete the
+ * socket is closed and the commit into the node store runs in steps of
+ * NS_COMMIT_BUDGET, one per loop turn (a 0 ms timer: requests that are
+ * ready run between steps), so that a large scrape never holds the loop
+ * longer than a request does; the data is there when the last step
+ * publishes it, and then the attempt counts as a success.
  */
 #include "scrape.h"
 
@@ -44,7 +52,8 @@ enum scrape_state {
 	SCRAPE_CONNECTING,
 	SCRAPE_SENDING,
 	SCRAPE_READ_HEAD,
-	SCRAPE_READ_BODY
+	SCRAPE_READ_BODY,
+	SCRAPE_COMMITTING
 };
 
 /* Why an attempt failed: the `reason` label of the error counter. */
@@ -95,7 +104,11 @@ struct source {
 	double last_success_wall;       /* Unix seconds */
 	uint64_t last_success_ms;       /* loop clock */
 	double last_duration;           /* seconds, last attempt */
-	uint64_t last_commit_us;        /* the loop was busy committing */
+	uint64_t commit_begin_ms;       /* loop clock: the body was complete */
+	uint64_t commit_max_us;         /* longest step of this commit */
+	uint64_t commit_steps;
+	uint64_t last_commit_us;        /* longest step of the last commit */
+	uint64_t last_commit_steps;
 	uint64_t last_samples;
 	uint64_t last_malformed;
 	char last_error[SCRAPE_ERR_LEN];
@@ -194,16 +207,15 @@ source_fail(struct source *s, enum scrape_error reason, const char *fmt, ...)
 	source_schedule_next(s);
 }
 
+/* The commit is published: the data is the source's from now on. */
 static void
 source_succeed(struct source *s)
 {
 	const struct prom_stats *st = &s->parser.st;
-	uint64_t now = loop_now(s->sc->loop), i, t0;
+	uint64_t now = s->commit_begin_ms, i;
 
-	t0 = loop_clock_us();
-	ns_commit(s->sc->store, s->builder, (double)now / 1000.0);
-	s->last_commit_us = loop_clock_us() - t0;
-	s->builder = NULL;
+	s->last_commit_us = s->commit_max_us;
+	s->last_commit_steps = s->commit_steps;
 	s->last_duration = (double)(now - s->started_ms) / 1000.0;
 	s->last_success_wall = wall_now();
 	s->last_success_ms = now;
@@ -217,9 +229,11 @@ source_succeed(struct source *s)
 		    s->failing ? " recovered=yes" : "");
 	else
 		log_debug(LOGGER_METRICS, "scrape ok source=%s samples=%llu "
-		    "malformed=%llu duration=%.3f commit_us=%llu", s->url,
+		    "malformed=%llu duration=%.3f commit_steps=%llu "
+		    "commit_max_us=%llu", s->url,
 		    (unsigned long long)st->samples,
 		    (unsigned long long)st->malformed, s->last_duration,
+		    (unsigned long long)s->last_commit_steps,
 		    (unsigned long long)s->last_commit_us);
 	/* The rest of the scrape is kept; the first bad lines are named. */
 	for (i = 0; i < st->malformed && i < PROM_BAD_KEPT; i++)
@@ -232,6 +246,49 @@ source_succeed(struct source *s)
 	s->failing = 0;
 	s->ok_total++;
 	source_schedule_next(s);
+}
+
+/*
+ * One step of the commit, then back to the loop; the source's timer
+ * brings the next (0 ms timers run after the I/O of the next turn).
+ */
+static void
+source_commit_step(struct source *s)
+{
+	uint64_t t0 = loop_clock_us(), dt;
+	int r = ns_commit_step(s->sc->store, s->builder, NS_COMMIT_BUDGET);
+
+	dt = loop_clock_us() - t0;
+	s->commit_steps++;
+	if (dt > s->commit_max_us)
+		s->commit_max_us = dt;
+	if (r == NS_MORE) {
+		loop_timer_after(s->sc->loop, &s->timer, 0);
+		return;
+	}
+	s->builder = NULL;		/* consumed */
+	if (r == NS_OK) {
+		source_succeed(s);
+		return;
+	}
+	/* The store no longer has the source (a reload is replacing it):
+	 * nothing to count. */
+	source_schedule_next(s);
+}
+
+/* The body is complete: the socket is done with, the data goes into the
+ * store in steps. */
+static void
+source_commit_begin(struct source *s)
+{
+	source_close_fd(s);
+	buf_free(&s->in);
+	buf_free(&s->out);
+	s->state = SCRAPE_COMMITTING;
+	s->commit_begin_ms = loop_now(s->sc->loop);
+	s->commit_steps = s->commit_max_us = 0;
+	ns_commit_begin(s->builder, (double)s->commit_begin_ms / 1000.0);
+	loop_timer_after(s->sc->loop, &s->timer, 0);	/* after this parse */
 }
 
 /* ---- request ---- */
@@ -481,7 +538,7 @@ source_process(struct source *s, size_t new_from, int eof)
 	}
 	if (r == 1) {
 		source_parse_lines(s, 1);
-		source_succeed(s);
+		source_commit_begin(s);
 	}
 }
 
@@ -507,7 +564,7 @@ source_read(struct source *s)
 		}
 		s->in.len += (size_t)n;
 		source_process(s, from, n == 0);
-		if (n == 0 || s->state == SCRAPE_IDLE)
+		if (n == 0 || s->fd < 0)	/* done, failed or complete */
 			return;
 	}
 }
@@ -541,6 +598,7 @@ source_on_io(struct loop *l, int fd, int revents, void *arg)
 			source_read(s);
 		return;
 	case SCRAPE_IDLE:
+	case SCRAPE_COMMITTING:
 		return;
 	}
 }
@@ -555,6 +613,10 @@ source_on_timer(struct loop *l, void *arg)
 		source_start(s);
 		return;
 	}
+	if (s->state == SCRAPE_COMMITTING) {
+		source_commit_step(s);
+		return;
+	}
 	source_fail(s, SERR_TIMEOUT, "no complete answer within %g s "
 	    "(timeout)%s", s->sc->timeout,
 	    s->state == SCRAPE_CONNECTING ? " while connecting" : "");
@@ -564,12 +626,13 @@ source_on_timer(struct loop *l, void *arg)
 
 /*
  * Drop an attempt in flight without counting it as a failure (its store
- * id changed in a reload); the next attempt starts at once.
+ * id changed in a reload); the next attempt starts at once.  A commit
+ * goes on: its builder names the source by identity, not by id.
  */
 static void
 source_restart(struct source *s)
 {
-	if (s->state == SCRAPE_IDLE)
+	if (s->state == SCRAPE_IDLE || s->state == SCRAPE_COMMITTING)
 		return;
 	if (s->builder) {
 		ns_builder_abort(s->builder);
@@ -870,6 +933,8 @@ scraper_status_json(const struct scraper *sc, struct buf *out)
 		json_write_num(out, s->last_duration);
 		buf_adds(out, ",\"commit_seconds\":");
 		json_write_num(out, (double)s->last_commit_us / 1e6);
+		buf_printf(out, ",\"commit_steps\":%llu",
+		    (unsigned long long)s->last_commit_steps);
 		buf_printf(out, ",\"samples\":%llu,\"malformed_lines\":%llu,"
 		    "\"series_kept\":%zu,\"nodes\":%zu,\"apps\":%zu,"
 		    "\"pods\":%zu,\"memory_bytes\":%zu,\"scrapes_ok\":%llu}",
@@ -930,6 +995,14 @@ m_commit(const struct scraper *sc, const struct source *s, uint64_t now)
 }
 
 static double
+m_commit_steps(const struct scraper *sc, const struct source *s, uint64_t now)
+{
+	(void)sc;
+	(void)now;
+	return (double)s->last_commit_steps;
+}
+
+static double
 m_samples(const struct scraper *sc, const struct source *s, uint64_t now)
 {
 	(void)sc;
@@ -973,8 +1046,11 @@ static const struct {
 	{ "wca_scheduler_scrape_duration_seconds", "gauge",
 	    "Duration of the last scrape attempt.", m_duration },
 	{ "wca_scheduler_scrape_commit_seconds", "gauge",
-	    "Time the last commit into the node store held the event loop.",
-	    m_commit },
+	    "Longest time one step of the last commit into the node store "
+	    "held the event loop.", m_commit },
+	{ "wca_scheduler_scrape_commit_steps", "gauge",
+	    "Loop turns the last commit into the node store was spread over.",
+	    m_commit_steps },
 	{ "wca_scheduler_scrape_samples", "gauge",
 	    "Samples in the last successful scrape.", m_samples },
 	{ "wca_scheduler_scrape_malformed_lines", "gauge",

@@ -1614,6 +1614,224 @@ test_cpu_interleaved(void)
 	ns_store_free(y);
 }
 
+/* ------------------------------------------------------------------ */
+/* Commits in steps */
+
+/* Begin a commit of text into source id; the builder, not yet stepped. */
+static struct ns_builder *
+begin(struct ns_store *st, size_t id, double now, const char *text)
+{
+	struct ns_builder *b = ns_builder_new(st, id);
+
+	feed(b, text);
+	ns_commit_begin(b, now);
+	return b;
+}
+
+/* Step b with `budget` until it is through; the steps it took. */
+static size_t
+step_all(struct ns_store *st, struct ns_builder *b, long budget, int *result)
+{
+	size_t steps = 0;
+
+	do
+		*result = ns_commit_step(st, b, budget);
+	while (++steps < 1000000 && *result == NS_MORE);
+	return steps;
+}
+
+/*
+ * Every budget gives what one whole commit gives, round after round
+ * (rates, windows, recycled arrays), with nodes coming and going: the
+ * phases resume exactly where they stopped.
+ */
+static void
+test_steps_equal_whole(void)
+{
+	static const size_t sizes[] = { 5, 7, 7, 3, 6 };
+	static const long budgets[] = { 1, 2, 7, 50, 1000 };
+	struct ns_opts o = { NULL, 1000, 30 };
+	size_t bi, k, steps;
+	int r;
+
+	for (bi = 0; bi < sizeof(budgets) / sizeof(budgets[0]); bi++) {
+		struct ns_store *x = store_with(1, one_src, &o),
+		    *y = store_with(1, one_src, &o);
+
+		for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			char *text = mixed_feed(sizes[k], k), *dx, *dy;
+			struct ns_builder *b;
+
+			scrape(x, 0, 10.0 * (double)k, text);
+			b = begin(y, 0, 10.0 * (double)k, text);
+			steps = step_all(y, b, budgets[bi], &r);
+			T_EQ_INT(r, NS_OK);
+			/* 1 unit per element at least: many steps at 1 */
+			if (budgets[bi] == 1)
+				T_CHECK(steps > 10 * sizes[k]);
+			dx = digest(x, 10.0 * (double)k);
+			dy = digest(y, 10.0 * (double)k);
+			T_EQ_STR(dy, dx);
+			T_EQ_INT(ns_node_count(y), ns_node_count(x));
+			T_EQ_INT(ns_memory_bytes(y), ns_memory_bytes(x));
+			free(dx);
+			free(dy);
+			free(text);
+		}
+		ns_store_free(x);
+		ns_store_free(y);
+	}
+}
+
+/*
+ * Between steps readers see the last published data only: no new node
+ * or app (not by name, count or iteration), no new value, and nodes the
+ * new scrape drops are still there; all of it changes at the last step.
+ */
+static void
+test_steps_invisible(void)
+{
+	struct ns_store *st = store_with(1, one_src, NULL);
+	char *before, *after, *d, *t1 = mixed_feed(4, 0), *t2;
+	struct ns_builder *b;
+	size_t steps = 0;
+	int r;
+
+	scrape(st, 0, 1, t1);
+	before = digest(st, 2);
+	/* n2, n3 go; n4..n6 and app "new" come; n0's capacity changes */
+	t2 = mixed_feed(7, 1);
+	{
+		struct buf x;
+
+		buf_init(&x);
+		buf_adds(&x, t2);
+		buf_adds(&x, "wca_node_capacity{node=\"n0\",dim=\"cpu\"} 64\n"
+		    "app_req{app=\"new\",dim=\"mem\"} 3\n");
+		buf_addc(&x, '\0');
+		free(t2);
+		t2 = x.p;
+	}
+	b = begin(st, 0, 2, t2);
+	while ((r = ns_commit_step(st, b, 3)) == NS_MORE) {
+		steps++;
+		d = digest(st, 2);
+		T_EQ_STR(d, before);
+		free(d);
+		T_CHECK(ns_find(st, "n5", 2) == NULL);
+		T_CHECK(ns_app_find(st, "new", 3) == NULL);
+		T_EQ_INT(ns_node_count(st), 4);
+		T_EQ_INT(ns_app_count(st), 3);
+		if (t_failed_checks > 0)
+			break;
+	}
+	if (r == NS_MORE)
+		ns_builder_abort(b);
+	T_EQ_INT(r, NS_OK);
+	T_CHECK(steps > 20);
+	after = digest(st, 2);
+	T_CHECK(strcmp(after, before) != 0);
+	T_CHECK(ns_find(st, "n5", 2) != NULL);
+	T_CHECK(ns_app_find(st, "new", 3) != NULL);
+	T_EQ_INT(ns_node_count(st), 7);
+	T_EQ_INT(ns_app_count(st), 4);
+	free(before);
+	free(after);
+	free(t1);
+	free(t2);
+	ns_store_free(st);
+}
+
+/*
+ * One commit at a time: a second source's steps wait (and a whole
+ * ns_commit is refused) until the first is published; then the second
+ * is the newer and wins where both have a field.
+ */
+static void
+test_steps_one_at_a_time(void)
+{
+	static const struct ns_source_spec two[] = {
+		{ "http://a/metrics", NULL }, { "http://b/metrics", NULL },
+	};
+	struct ns_store *st = store_with(2, two, NULL);
+	struct ns_builder *a, *b, *c;
+	struct ns_view v;
+	int r;
+
+	a = begin(st, 0, 1,
+	    "wca_node_capacity{node=\"n1\",dim=\"cpu\"} 8\n"
+	    "wca_node_capacity{node=\"n1\",dim=\"mem\"} 16\n");
+	b = begin(st, 1, 1, "wca_node_capacity{node=\"n1\",dim=\"cpu\"} 4\n");
+	T_EQ_INT(ns_commit_step(st, a, 1), NS_MORE);	/* a has the turn */
+	T_EQ_INT(ns_commit_step(st, b, 1000), NS_MORE);	/* b waits */
+	T_EQ_INT(ns_commit_step(st, b, 1000), NS_MORE);
+	c = ns_builder_new(st, 1);
+	T_EQ_INT(ns_commit(st, c, 1), NS_ERR_BUSY);
+	ns_builder_abort(c);
+	T_CHECK(ns_find(st, "n1", 2) == NULL);
+	step_all(st, a, 1, &r);
+	T_EQ_INT(r, NS_OK);
+	view_of(st, "n1", 1, 60, &v);
+	T_NEAR(v.capacity[DIM_CPU], 8);
+	step_all(st, b, 1000, &r);
+	T_EQ_INT(r, NS_OK);
+	view_of(st, "n1", 1, 60, &v);
+	T_NEAR(v.capacity[DIM_CPU], 4);		/* b published last */
+	T_NEAR(v.capacity[DIM_MEM], 16);	/* only a has it */
+	ns_store_free(st);
+}
+
+/* A commit aborted half way, or whose source a reload removes, leaves
+ * the store as it was before it (minus the removed source). */
+static void
+test_steps_abort(void)
+{
+	static const struct ns_source_spec two[] = {
+		{ "http://a/metrics", NULL }, { "http://b/metrics", NULL },
+	};
+	struct ns_store *st = store_with(2, two, NULL);
+	char *t0 = mixed_feed(3, 0), *t1 = mixed_feed(6, 1), *before, *d;
+	struct ns_builder *b;
+	size_t cut, i;
+	int r;
+
+	scrape(st, 0, 1, t0);
+	scrape(st, 1, 1, "wca_node_capacity{node=\"other\",dim=\"cpu\"} 2\n");
+	before = digest(st, 2);
+	/* Abort after every possible number of steps. */
+	for (cut = 1; cut < 400; cut += 7) {
+		b = begin(st, 0, 2, t1);
+		for (i = 0, r = NS_MORE; i < cut && r == NS_MORE; i++)
+			r = ns_commit_step(st, b, 2);
+		if (r != NS_MORE)
+			break;			/* through: nothing to abort */
+		ns_builder_abort(b);
+		d = digest(st, 2);
+		T_EQ_STR(d, before);
+		free(d);
+		T_CHECK(ns_find(st, "n4", 2) == NULL);
+	}
+	T_CHECK(cut > 8);			/* some aborts were made */
+	/* The source still commits; then a reload removes it mid-commit. */
+	scrape(st, 0, 3, t1);
+	T_CHECK(ns_find(st, "n4", 2) != NULL);
+	b = begin(st, 0, 4, t0);
+	for (i = 0; i < 30; i++)
+		T_EQ_INT(ns_commit_step(st, b, 2), NS_MORE);
+	ns_set_sources(st, two + 1, 1);
+	T_CHECK(ns_find(st, "n0", 2) == NULL);
+	T_EQ_INT(ns_node_count(st), 1);
+	T_EQ_INT(ns_app_count(st), 0);
+	T_EQ_INT(ns_commit_step(st, b, 2), NS_ERR_GONE);
+	/* The store takes a new commit of the remaining source. */
+	scrape(st, 0, 5, "wca_node_capacity{node=\"other\",dim=\"cpu\"} 3\n");
+	T_EQ_INT(ns_node_count(st), 1);
+	free(before);
+	free(t0);
+	free(t1);
+	ns_store_free(st);
+}
+
 T_SUITE(
 	{ "dims", test_dims },
 	{ "aliases", test_aliases },
@@ -1639,4 +1857,8 @@ T_SUITE(
 	{ "recycle_shrink", test_recycle_shrink },
 	{ "recycle_sources", test_recycle_sources },
 	{ "cpu_interleaved", test_cpu_interleaved },
+	{ "steps_equal_whole", test_steps_equal_whole },
+	{ "steps_invisible", test_steps_invisible },
+	{ "steps_one_at_a_time", test_steps_one_at_a_time },
+	{ "steps_abort", test_steps_abort },
 )
