@@ -220,6 +220,8 @@ struct result {
 	double first_s;		/* the first commit (creates the nodes) */
 	double commit_s;	/* median commit after the first */
 	double worst_s;		/* worst (ne-node: p99) from round STEADY */
+	double step_s;		/* longest commit step from round STEADY */
+	size_t steps;		/* steps of the last commit */
 	double lookup_ns, view_ns;
 	size_t bytes;
 };
@@ -232,27 +234,44 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A commit, as the scraper makes it: steps of NS_COMMIT_BUDGET. */
+struct commit_time {
+	double total_s, step_s;	/* all steps; the longest */
+	size_t steps;
+};
+
 /* Scrape `f` into source id at time t; returns add and commit times. */
 static void
 scrape(struct ns_store *st, size_t id, const struct feed *f, double t,
-    double *add_s, double *commit_s, size_t *kept)
+    double *add_s, struct commit_time *c, size_t *kept)
 {
 	struct ns_builder *b = ns_builder_new(st, id);
 	struct ns_builder_stats bs;
-	double t0 = now(), t1;
+	double t0 = now(), t1, t2;
 	size_t i;
+	int r;
 
 	for (i = 0; i < f->n; i++)
 		ns_builder_add(b, &f->s[i]);
 	t1 = now();
 	ns_builder_stats(b, &bs);
 	*kept = bs.kept;
-	if (ns_commit(st, b, t) != NS_OK) {
+	*add_s = t1 - t0;
+	memset(c, 0, sizeof(*c));
+	ns_commit_begin(b, t);
+	do {
+		t2 = now();
+		r = ns_commit_step(st, b, NS_COMMIT_BUDGET);
+		t2 = now() - t2;
+		c->total_s += t2;
+		if (t2 > c->step_s)
+			c->step_s = t2;
+		c->steps++;
+	} while (r == NS_MORE);
+	if (r != NS_OK) {
 		fprintf(stderr, "commit failed\n");
 		exit(1);
 	}
-	*add_s = t1 - t0;
-	*commit_s = now() - t1;
 }
 
 static void
@@ -291,20 +310,23 @@ one_source(const char *name, struct feed *f, size_t nodes, struct result *r)
 {
 	static const struct ns_source_spec spec = { "http://bench/", NULL };
 	struct ns_store *st = ns_store_new();
-	double commits[ROUNDS], a, c, best = 1e9;
+	double commits[ROUNDS], a, best = 1e9;
+	struct commit_time c;
 	size_t k, kept = 0;
 
 	ns_set_sources(st, &spec, 1);
+	r->worst_s = r->step_s = 0;
 	for (k = 0; k < ROUNDS; k++) {
 		scrape(st, 0, f, 5.0 * (double)k, &a, &c, &kept);
-		commits[k] = c;
+		commits[k] = c.total_s;
 		if (a < best)
 			best = a;
+		if (k >= STEADY && c.total_s > r->worst_s)
+			r->worst_s = c.total_s;
+		if (k >= STEADY && c.step_s > r->step_s)
+			r->step_s = c.step_s;
+		r->steps = c.steps;
 	}
-	r->worst_s = 0;
-	for (k = STEADY; k < ROUNDS; k++)
-		if (commits[k] > r->worst_s)
-			r->worst_s = commits[k];
 	qsort(commits + 1, ROUNDS - 1, sizeof(double), cmp_double);
 	r->name = name;
 	r->nodes = ns_node_count(st);
@@ -325,8 +347,9 @@ per_node(const struct feed *f, size_t nodes, struct result *r,
 {
 	struct ns_source_spec *specs = xcalloc(nodes, sizeof(*specs));
 	struct ns_store *st = ns_store_new();
-	double add_total, commit_total, best_add = 1e9, *commits, a, c;
+	double add_total, commit_total, best_add = 1e9, *commits, a;
 	double *steady;
+	struct commit_time c;
 	char (*urls)[64] = xmalloc(nodes * sizeof(*urls));
 	char (*names)[32] = xmalloc(nodes * sizeof(*names));
 	size_t i, k, kept = 0, kept_total = 0, nc = 0, ns = 0;
@@ -349,12 +372,15 @@ per_node(const struct feed *f, size_t nodes, struct result *r,
 			scrape(st, i, f, 5.0 * (double)k +
 			    (double)i / (double)nodes, &a, &c, &kept);
 			add_total += a;
-			commit_total += c;
+			commit_total += c.total_s;
 			kept_total += kept;
 			if (k > 0)
-				commits[nc++] = c;
+				commits[nc++] = c.total_s;
 			if (k >= STEADY)
-				steady[ns++] = c;
+				steady[ns++] = c.total_s;
+			if (k >= STEADY && c.step_s > r->step_s)
+				r->step_s = c.step_s;
+			r->steps = c.steps;
 		}
 		if (add_total < best_add)
 			best_add = add_total;
@@ -401,6 +427,7 @@ row(const struct result *r, int per_source)
 		    r->name, r->nodes, r->samples, r->kept,
 		    (double)r->samples / r->add_s / 1e6, r->first_s * 1e3,
 		    r->commit_s * 1e3, r->worst_s * 1e3);
+	printf(" %zu | %.0f |", r->steps, r->step_s * 1e6);
 	printf(" %.0f | %.0f | %zu | %.0f | %.0f |\n", r->lookup_ns,
 	    r->view_ns, r->bytes, (double)r->bytes / (double)r->nodes,
 	    (double)r->bytes / (double)r->kept);
@@ -437,23 +464,28 @@ main(int argc, char **argv)
 	ne_node(&small, 0, 0, 0, 1000);
 	finish(&small);
 
+	memset(r, 0, sizeof(r));
 	one_source("wca", &wca, nodes, &r[0]);
 	one_source("ne-fed", &fed, nodes, &r[1]);
 	per_node(&one, nodes, &r[2], &r[3], &small);
 
 	printf("| feed | nodes | samples | kept | builder (M samples/s) | "
 	    "first commit (ms) | commit (ms) | worst steady commit (ms) | "
+	    "steps | longest step (µs) | "
 	    "ns_find (ns/node) | ns_view (ns/node) | memory (bytes) | "
 	    "bytes/node | bytes/kept series |\n");
-	printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	    "\n");
 	row(&r[0], 0);
 	row(&r[1], 0);
 	row(&r[2], 1);
 	row(&r[3], 1);
 	printf("\n%zu nodes; ne feeds: %d cpus x 8 modes + 2 memory series "
 	    "kept, %zu other series ignored per node; %d rounds 5 s apart "
-	    "(commit: median after the first; worst: from round %d on).\n",
-	    nodes, NCPU, ignored, ROUNDS, STEADY + 1);
+	    "(commit: median after the first, all its steps; worst: from "
+	    "round %d on); commits in steps of NS_COMMIT_BUDGET = %d units, "
+	    "as the scraper makes them, one loop turn each.\n",
+	    nodes, NCPU, ignored, ROUNDS, STEADY + 1, NS_COMMIT_BUDGET);
 	feed_free(&wca);
 	feed_free(&fed);
 	feed_free(&one);

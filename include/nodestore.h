@@ -24,13 +24,17 @@
  * and runs in steps of about `budget` units each (one unit: one element
  * moved, a few nanoseconds), so that a large scrape never holds the
  * event loop longer than a request does.  Readers see none of it until
- * the last step, which makes the built data the source's current
- * snapshot at once, so a request (handled within one loop callback)
- * never sees half a scrape.  One commit is in progress at a time: a
- * step of another builder returns NS_MORE without working until it is
- * through.  An aborted scrape, or commit, leaves the source's last good
- * data in place (an aborted commit loses the source's utilisation
- * history).
+ * one step publishes it: from then on they see the new snapshot and not
+ * the old one, new names appear and names no source has any more are
+ * gone, all at once, so a request (handled within one loop callback)
+ * never sees half a scrape.  Later steps unlink the old snapshot, which
+ * readers no longer see; the last returns NS_OK.  One commit is in
+ * progress at a time: a step of another builder returns NS_MORE without
+ * working until it is through.  An aborted scrape leaves the source's
+ * last good data in place; so does a commit aborted before it was
+ * published, which loses the source's utilisation history, though (the
+ * scraper aborts one only when its source is removed); a commit aborted
+ * after that is finished at once.
  *
  * Which node a node series belongs to: the source's node= if set, else
  * the label named node_label (default "node"), else the instance label
@@ -322,8 +326,8 @@ enum ns_add { NS_ADD_IGNORED = 0, NS_ADD_KEPT = 1, NS_ADD_DROPPED = -1 };
 #define NS_ERR_BUSY	(-2)	/* ns_commit(): another commit is in
 				   progress; the builder is untouched */
 
-/* A step's budget that keeps it to some tens of microseconds. */
-#define NS_COMMIT_BUDGET	8192
+/* A step's budget: some 25 µs of work (bench/nodestore_bench). */
+#define NS_COMMIT_BUDGET	4096
 
 /* An empty store with the default options (node_label "node", window
  * 300 s, rate_window NS_RATE_WINDOW_DEFAULT) and no sources. */
@@ -353,8 +357,9 @@ int ns_builder_add(struct ns_builder *b, const struct ns_sample *s);
 void ns_builder_stats(const struct ns_builder *b, struct ns_builder_stats *out);
 /* The feed is over; the commit's time is `now`.  No more samples. */
 void ns_commit_begin(struct ns_builder *b, double now);
-/* About `budget` units of the commit's work: NS_MORE, or NS_OK / NS_ERR_GONE
- * with b consumed. */
+/* About `budget` units of the commit's work (the first step of the one
+ * commit in progress waits for the one before to finish): NS_MORE, or
+ * NS_OK / NS_ERR_GONE with b consumed. */
 int ns_commit_step(struct ns_store *st, struct ns_builder *b, long budget);
 /* ns_commit_begin() and every step at once (tests, tools). */
 int ns_commit(struct ns_store *st, struct ns_builder *b, double now);

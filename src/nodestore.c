@@ -25,11 +25,14 @@
  *
  * A commit runs in steps between requests.  Its recs are linked while it
  * runs but carry the snapshot's seq, which is above the store's until
- * the last step publishes them by incrementing it; names it adds wait
- * in a pending list of their index, likewise.  Readers skip both, so
- * publishing is one increment, a list splice and unlinking the old
- * snapshot.  One commit is in progress at a time, which keeps every
- * list in publication order.
+ * a step publishes them by incrementing it; the old snapshot carries
+ * the same seq as `gone`, so it is not seen from then on.  Names the
+ * commit adds wait in a pending list of their index, and names only the
+ * old snapshot had are marked to die at that seq.  Readers skip all of
+ * these by comparing seqs, so publishing is one increment, a list
+ * splice and taking the dead names out of the order; later steps unlink
+ * the old snapshot.  One commit is in progress at a time, which keeps
+ * every list in publication order.
  */
 #include "nodestore.h"
 
@@ -94,6 +97,8 @@ struct hist {
 /* A name in the index: node or app. */
 struct ent {
 	uint64_t born;			/* seq of the commit that named it */
+	uint64_t dies;			/* seq of the commit it dies at, or 0 */
+	struct ent *dnext;		/* a commit's names that die with it */
 	struct ent *hnext;		/* hash chain */
 	struct ent *onext, *oprev;	/* first-appearance order */
 	void *recs;			/* ns_rec / ns_apprec list head */
@@ -248,6 +253,8 @@ struct snap_bufs {		/* a snapshot's: SNAP_BUFS only */
 
 struct ns_snap {
 	uint64_t seq;			/* published once st->seq reaches it */
+	uint64_t gone;			/* replaced once st->seq reaches it;
+					   0: not being replaced */
 	double t;			/* commit time */
 	struct snap_bufs m;
 	size_t bytes;
@@ -292,13 +299,15 @@ struct ns_builder {
 	int busy_mixed;			/* counters in bbusy, not busy */
 	struct ns_builder_stats stats;
 
-	/* The commit (see "Commit: phases"). */
-	int ended;			/* ns_commit_begin() was called */
+	/* The commit (see "Commit: phases"), once it has the store. */
 	double now;			/* its time */
 	size_t phase, cur, acc;		/* phase, its cursor and running sum */
 	size_t linked_recs, linked_apps;	/* of snap, for a rollback */
 	int moved;			/* snap has the snapshot arrays */
+	int published;
+	struct ns_source *src;
 	struct ns_snap *snap, *old;	/* being made; being replaced */
+	struct ent *dying_nodes, *dying_apps;	/* die when published */
 	struct bufs used;		/* the sizes, for bufs_trim() */
 };
 
@@ -598,6 +607,8 @@ index_get(struct ns_store *st, struct index *x, const char *name, size_t len)
 	e->hash = hash_bytes(name, len, x->seed);
 	e->recs = NULL;
 	e->born = st->seq + 1;
+	e->dies = 0;
+	e->dnext = NULL;
 	i = e->hash & (x->nb - 1);
 	e->hnext = x->b[i];
 	x->b[i] = e;
@@ -611,6 +622,29 @@ index_get(struct ns_store *st, struct index *x, const char *name, size_t len)
 	x->npending++;
 	st->bytes += sizeof(*e) + len + 1;
 	return e;
+}
+
+/* A name leaves one of the order lists. */
+static void
+order_unlink(struct ent **first, struct ent **last, size_t *n, struct ent *e)
+{
+	if (e->oprev)
+		e->oprev->onext = e->onext;
+	else
+		*first = e->onext;
+	if (e->onext)
+		e->onext->oprev = e->oprev;
+	else
+		*last = e->oprev;
+	(*n)--;
+}
+
+/* A name that just died leaves the order (see ph_publish). */
+static void
+index_retire(struct index *x, struct ent *e)
+{
+	order_unlink(&x->first, &x->last, &x->n, e);
+	e->onext = e->oprev = NULL;
 }
 
 /* The names of the commit just published join the order, after the
@@ -631,44 +665,45 @@ index_publish(struct index *x)
 	x->npending = 0;
 }
 
-/* A snapshot readers may see (see "Commit: phases"). */
+/* A snapshot readers see: published, not yet replaced. */
 static int
-snap_published(const struct ns_store *st, const struct ns_snap *s)
+snap_live(const struct ns_store *st, const struct ns_snap *s)
 {
-	return s->seq <= st->seq;
+	return s->seq <= st->seq && (s->gone == 0 || s->gone > st->seq);
 }
 
-/* A name readers may see. */
 static int
 ent_published(const struct ns_store *st, const struct ent *e)
 {
 	return e->born <= st->seq;
 }
 
+/* Out of the order, waiting for its last recs to be unlinked. */
+static int
+ent_dead(const struct ns_store *st, const struct ent *e)
+{
+	return e->dies != 0 && e->dies <= st->seq;
+}
+
+/* A name readers see. */
+static int
+ent_live(const struct ns_store *st, const struct ent *e)
+{
+	return ent_published(st, e) && !ent_dead(st, e);
+}
+
 static void
 index_del(struct ns_store *st, struct index *x, struct ent *e)
 {
 	struct ent **pp = &x->b[e->hash & (x->nb - 1)];
-	struct ent **first = &x->first, **last = &x->last;
-	size_t *n = &x->n;
 
-	if (!ent_published(st, e)) {
-		first = &x->pfirst;
-		last = &x->plast;
-		n = &x->npending;
-	}
 	while (*pp != e)
 		pp = &(*pp)->hnext;
 	*pp = e->hnext;
-	if (e->oprev)
-		e->oprev->onext = e->onext;
-	else
-		*first = e->onext;
-	if (e->onext)
-		e->onext->oprev = e->oprev;
-	else
-		*last = e->oprev;
-	(*n)--;
+	if (!ent_published(st, e))
+		order_unlink(&x->pfirst, &x->plast, &x->npending, e);
+	else if (!ent_dead(st, e))
+		order_unlink(&x->first, &x->last, &x->n, e);
 	st->bytes -= sizeof(*e) + e->len + 1;
 	free(e);
 }
@@ -716,6 +751,28 @@ hist_bytes(const struct hist *h)
 	return h ? sizeof(*h) + h->cap * sizeof(h->e[0]) : 0;
 }
 
+/* Unlink r from its node (which goes with its last rec); free its
+ * history. */
+static void
+rec_unlink(struct ns_store *st, struct ns_rec *r)
+{
+	if (r->node != NULL) {
+		LIST_UNLINK(r->node->e.recs, r);
+		if (r->node->e.recs == NULL)
+			index_del(st, &st->nodes, &r->node->e);
+	}
+	free(r->hist);
+	r->hist = NULL;
+}
+
+static void
+apprec_unlink(struct ns_store *st, struct ns_apprec *a)
+{
+	LIST_UNLINK(a->app->e.recs, a);
+	if (a->app->e.recs == NULL)
+		index_del(st, &st->apps, &a->app->e);
+}
+
 /*
  * Unlink the first nrecs recs and napps apprecs of s from the index
  * (names left with no rec go) and free those recs' histories.
@@ -726,24 +783,10 @@ snap_unlink(struct ns_store *st, struct ns_snap *s, size_t nrecs,
 {
 	size_t i;
 
-	for (i = 0; i < nrecs; i++) {
-		struct ns_rec *r = &s->m.recs[i];
-
-		if (r->node != NULL) {
-			LIST_UNLINK(r->node->e.recs, r);
-			if (r->node->e.recs == NULL)
-				index_del(st, &st->nodes, &r->node->e);
-		}
-		free(r->hist);
-		r->hist = NULL;
-	}
-	for (i = 0; i < napps; i++) {
-		struct ns_apprec *a = &s->m.apps[i];
-
-		LIST_UNLINK(a->app->e.recs, a);
-		if (a->app->e.recs == NULL)
-			index_del(st, &st->apps, &a->app->e);
-	}
+	for (i = 0; i < nrecs; i++)
+		rec_unlink(st, &s->m.recs[i]);
+	for (i = 0; i < napps; i++)
+		apprec_unlink(st, &s->m.apps[i]);
 }
 
 /* Unlink all of a published s and free it; its arrays go to *keep when
@@ -813,13 +856,13 @@ ns_configure(struct ns_store *st, const struct ns_opts *o)
 	set_opts(st, o);
 }
 
-static void commit_rollback(struct ns_store *st, struct ns_builder *b);
+static void commit_detach(struct ns_store *st, struct ns_builder *b);
 
 static void
 source_free(struct ns_store *st, struct ns_source *s)
 {
 	if (st->preparing != NULL && st->preparing->uid == s->uid)
-		commit_rollback(st, st->preparing);
+		commit_detach(st, st->preparing);
 	snap_drop(st, s->snap, NULL);
 	st->bytes -= s->spare_bytes;
 	bufs_free(&s->spare);
@@ -1684,7 +1727,7 @@ ns_builder_abort(struct ns_builder *b)
 	if (b == NULL)
 		return;
 	if (b->st->preparing == b)
-		commit_rollback(b->st, b);
+		commit_detach(b->st, b);
 	src = source_by_uid(b->st, b->uid, b->hint);
 	if (src != NULL)
 		spare_put(b->st, src, &b->m, NULL);
@@ -2263,6 +2306,15 @@ rec_link(struct ns_store *st, const struct ns_snap *old, struct ns_snap *s,
 	return o;
 }
 
+/* Budget units of derive(): a fixed part, the counters it compares and
+ * two passes over the history (measured: ~6 ns a unit, like a move). */
+static long
+derive_cost(const struct ns_rec *r, const struct ns_rec *o)
+{
+	return 16 + (long)r->nbusy +
+	    (o != NULL && o->hist != NULL ? 2 * (long)o->hist->n : 0);
+}
+
 /* Nodes into the index, with the values derived from the old rec. */
 static int
 ph_nodes_link(struct ns_store *st, struct ns_builder *b, long *budget)
@@ -2273,20 +2325,121 @@ ph_nodes_link(struct ns_store *st, struct ns_builder *b, long *budget)
 		struct ns_rec *r = &s->m.recs[b->cur], *o;
 
 		r->snap = s;
-		*budget -= 4;
+		*budget -= 4;			/* a lookup, a link */
 		if (r->fields == 0 && !(r->raw & (RAW_CPU | RAW_MEMTOTAL |
 		    RAW_MEMAVAIL))) {
 			r->node = NULL;		/* nothing to say */
 			continue;
 		}
 		o = rec_link(st, old, s, b->cur);
-		if (o != NULL && o->hist != NULL)
-			*budget -= (long)o->hist->n;
+		if (r->raw & (RAW_CPU | RAW_MEMTOTAL | RAW_MEMAVAIL))
+			*budget -= derive_cost(r, o);
 		derive(st, r, o, old ? old->t : s->t, s->t, st->scratch);
 		s->bytes += hist_bytes(r->hist);
 	}
 	b->linked_recs = b->cur;
 	return b->cur == s->m.n_recs;
+}
+
+/*
+ * A name the old snapshot had and the new one has not: does it still
+ * have another source's live rec?  If not, it dies when the commit is
+ * published (chained in b, to be taken out of the order then).
+ */
+static void
+mark_if_orphaned(struct ns_builder *b, struct ent *e, int has_other,
+    struct ent **chain)
+{
+	if (has_other || e->dies != 0)
+		return;
+	e->dies = b->snap->seq;
+	e->dnext = *chain;
+	*chain = e;
+}
+
+static int
+ph_node_orphans(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	const struct ns_snap *old = b->old;
+	size_t n = old ? old->m.n_recs : 0;
+
+	EACH(b, n, budget, 2) {
+		const struct ns_rec *o = &old->m.recs[b->cur], *r;
+		int other = 0;
+
+		if (o->node == NULL)
+			continue;
+		for (r = o->node->e.recs; r != NULL && !other; r = r->next)
+			other = r->snap == b->snap ||
+			    (r != o && snap_live(st, r->snap));
+		mark_if_orphaned(b, &o->node->e, other, &b->dying_nodes);
+	}
+	return b->cur == n;
+}
+
+static int
+ph_app_orphans(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	const struct ns_snap *old = b->old;
+	size_t n = old ? old->m.n_apps : 0;
+
+	EACH(b, n, budget, 2) {
+		const struct ns_apprec *o = &old->m.apps[b->cur], *a;
+		int other = 0;
+
+		for (a = o->app->e.recs; a != NULL && !other; a = a->next)
+			other = a->snap == b->snap ||
+			    (a != o && snap_live(st, a->snap));
+		mark_if_orphaned(b, &o->app->e, other, &b->dying_apps);
+	}
+	return b->cur == n;
+}
+
+/*
+ * The commit becomes the source's data, all at once: by the store's seq
+ * readers now see the new snapshot and not the old one, and the new
+ * names; the names that died leave the order (they stay in the hash,
+ * unseen, until their last rec is unlinked).
+ */
+static int
+ph_publish(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	struct ent *e;
+
+	st->seq++;
+	index_publish(&st->nodes);
+	index_publish(&st->apps);
+	for (e = b->dying_nodes; e != NULL; e = e->dnext, *budget -= 1)
+		index_retire(&st->nodes, e);
+	for (e = b->dying_apps; e != NULL; e = e->dnext, *budget -= 1)
+		index_retire(&st->apps, e);
+	b->dying_nodes = b->dying_apps = NULL;
+	st->bytes += b->snap->bytes;
+	b->src->snap = b->snap;
+	b->published = 1;
+	*budget -= 1;
+	return 1;
+}
+
+/* The old snapshot, unseen since the publication, leaves the lists. */
+static int
+ph_drop_recs(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	size_t n = b->old ? b->old->m.n_recs : 0;
+
+	EACH(b, n, budget, 2)
+		rec_unlink(st, &b->old->m.recs[b->cur]);
+	return b->cur == n;
+}
+
+static int
+ph_drop_apps(struct ns_store *st, struct ns_builder *b, long *budget)
+{
+	size_t n = b->old ? b->old->m.n_apps : 0;
+
+	EACH(b, n, budget, 2)
+		apprec_unlink(st, &b->old->m.apps[b->cur]);
+	return b->cur == n;
 }
 
 typedef int (*commit_phase_fn)(struct ns_store *, struct ns_builder *,
@@ -2298,14 +2451,33 @@ static const commit_phase_fn commit_phases[] = {
 	ph_busy_ranges, ph_busy_scatter,
 	ph_pods_count, ph_pods_ranges, ph_pods_scatter, ph_pods_sort,
 	ph_conts_scatter, ph_pods_build,
-	ph_rec_fields, ph_to_snap, ph_apps_link, ph_asg_apps, ph_nodes_link
+	ph_rec_fields, ph_to_snap, ph_apps_link, ph_asg_apps, ph_nodes_link,
+	ph_node_orphans, ph_app_orphans,
+	ph_publish,
+	ph_drop_recs, ph_drop_apps
 };
 #define N_PHASES	(sizeof(commit_phases) / sizeof(commit_phases[0]))
+
+/* Run phases until the budget is spent; 1 when all are done. */
+static int
+commit_run(struct ns_store *st, struct ns_builder *b, long budget)
+{
+	while (b->phase < N_PHASES) {
+		if (budget <= 0)
+			return 0;
+		if (commit_phases[b->phase](st, b, &budget)) {
+			b->phase++;
+			b->cur = b->acc = 0;
+		}
+	}
+	return 1;
+}
 
 /*
  * The store's one commit in progress: the arrays its phases fill, at
  * their final sizes (upper bounds where the count is known later), and
- * the new snapshot, whose seq makes it invisible until published.
+ * the new snapshot, whose seq makes it invisible until published, and
+ * from when the old one is not seen.
  */
 static void
 commit_claim(struct ns_store *st, struct ns_builder *b, struct ns_source *src)
@@ -2326,58 +2498,82 @@ commit_claim(struct ns_store *st, struct ns_builder *b, struct ns_source *src)
 	GROW(m, pods, m->n_bpods);
 	GROW(m, conts, m->n_bconts);
 	b->snap = s;
+	b->src = src;
 	b->old = src->snap;
+	if (b->old != NULL)
+		b->old->gone = s->seq;
 	b->phase = 0;
 	b->cur = b->acc = 0;
 	st->preparing = b;
 }
 
-/* The commit in progress becomes the source's data, all at once. */
+/* The store forgets b (its arrays stay with b). */
 static void
-commit_publish(struct ns_store *st, struct ns_builder *b,
-    struct ns_source *src)
+commit_release(struct ns_store *st, struct ns_builder *b)
 {
-	struct ns_snap *s = b->snap;
-
-	st->seq++;			/* s's recs and new names are visible */
-	index_publish(&st->nodes);
-	index_publish(&st->apps);
-	st->bytes += s->bytes;
-	src->snap = s;
-	/* The old snapshot's arrays and the builder's: the next scrape's. */
-	snap_drop(st, b->old, &b->m);
-	spare_put(st, src, &b->m, &b->used);
+	b->snap = b->old = NULL;
+	b->src = NULL;
 	st->preparing = NULL;
-	builder_free(b);
+}
+
+/* A published commit, through: the rest of its phases at once, and the
+ * old snapshot's arrays and the builder's to the source's next scrape. */
+static void
+commit_finish(struct ns_store *st, struct ns_builder *b)
+{
+	struct ns_snap *old = b->old;
+
+	commit_run(st, b, LONG_MAX);
+	if (old != NULL) {
+		st->bytes -= old->bytes;
+		bufs_from_snap(&b->m, &old->m);
+		free(old);
+	}
+	spare_put(st, b->src, &b->m, &b->used);
+	commit_release(st, b);
 }
 
 /*
- * Undo a commit in progress: unlink what its phases linked (names only
- * it had go), hand its arrays back to b.  Histories it took over from
- * the old snapshot's recs are lost with it.
+ * Undo an unpublished commit: unlink what its phases linked (names only
+ * it had go), spare the names it doomed, hand its arrays back to b.
+ * Histories it took over from the old snapshot's recs are lost with it.
  */
 static void
 commit_rollback(struct ns_store *st, struct ns_builder *b)
 {
 	struct ns_snap *s = b->snap;
+	struct ent *e;
 
-	if (s == NULL)
-		return;
+	for (e = b->dying_nodes; e != NULL; e = e->dnext)
+		e->dies = 0;
+	for (e = b->dying_apps; e != NULL; e = e->dnext)
+		e->dies = 0;
+	b->dying_nodes = b->dying_apps = NULL;
+	if (b->old != NULL)
+		b->old->gone = 0;
 	snap_unlink(st, s, b->linked_recs, b->linked_apps);
 	if (b->moved)
 		bufs_from_snap(&b->m, &s->m);
 	b->moved = 0;
 	free(s);
-	b->snap = NULL;
-	b->old = NULL;
-	st->preparing = NULL;
+	commit_release(st, b);
+}
+
+/* The commit in progress stops here: undone if it was not published,
+ * else finished at once. */
+static void
+commit_detach(struct ns_store *st, struct ns_builder *b)
+{
+	if (b->published)
+		commit_finish(st, b);
+	else
+		commit_rollback(st, b);
 }
 
 void
 ns_commit_begin(struct ns_builder *b, double now)
 {
 	b->now = now;
-	b->ended = 1;
 }
 
 int
@@ -2389,7 +2585,7 @@ ns_commit_step(struct ns_store *st, struct ns_builder *b, long budget)
 		src = source_by_uid(st, b->uid, b->hint);
 	if (src == NULL) {
 		if (st->preparing == b)
-			commit_rollback(st, b);
+			commit_detach(st, b);
 		builder_free(b);
 		return NS_ERR_GONE;
 	}
@@ -2398,15 +2594,10 @@ ns_commit_step(struct ns_store *st, struct ns_builder *b, long budget)
 			return NS_MORE;		/* another source's turn */
 		commit_claim(st, b, src);
 	}
-	while (b->phase < N_PHASES) {
-		if (budget <= 0)
-			return NS_MORE;
-		if (commit_phases[b->phase](st, b, &budget)) {
-			b->phase++;
-			b->cur = b->acc = 0;
-		}
-	}
-	commit_publish(st, b, src);
+	if (!commit_run(st, b, budget))
+		return NS_MORE;
+	commit_finish(st, b);
+	builder_free(b);
 	return NS_OK;
 }
 
@@ -2431,7 +2622,7 @@ ns_find(const struct ns_store *st, const char *name, size_t len)
 {
 	const struct ent *e = index_find(&st->nodes, name, len);
 
-	return e && ent_published(st, e) ? (const struct ns_node *)e : NULL;
+	return e && ent_live(st, e) ? (const struct ns_node *)e : NULL;
 }
 
 size_t
@@ -2465,7 +2656,7 @@ ns_app_find(const struct ns_store *st, const char *name, size_t len)
 {
 	const struct ent *e = index_find(&st->apps, name, len);
 
-	return e && ent_published(st, e) ? (const struct ns_app *)e : NULL;
+	return e && ent_live(st, e) ? (const struct ns_app *)e : NULL;
 }
 
 size_t
@@ -2562,7 +2753,7 @@ ns_view(const struct ns_store *st, const struct ns_node *n, double now,
 		double age = now - r->snap->t;
 		uint32_t take;
 
-		if (!snap_published(st, r->snap))
+		if (!snap_live(st, r->snap))
 			continue;
 		if (v->age < 0 || age < v->age)
 			v->age = age;
@@ -2644,7 +2835,7 @@ ns_view(const struct ns_store *st, const struct ns_node *n, double now,
 		double age = now - r->snap->t;
 		unsigned s;
 
-		if (age <= staleness || !snap_published(st, r->snap))
+		if (age <= staleness || !snap_live(st, r->snap))
 			continue;
 		s = public_bits(r->fields) & ~v->have;
 		v->capacity_stale_mask |= r->fields & F_CAP_ALL &
@@ -2685,7 +2876,7 @@ ns_app_view(const struct ns_store *st, const struct ns_app *a, double now,
 		uint32_t take;
 		int d;
 
-		if (!snap_published(st, r->snap))
+		if (!snap_live(st, r->snap))
 			continue;
 		if (v->state == NS_UNKNOWN)
 			v->state = NS_STALE;

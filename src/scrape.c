@@ -15,8 +15,9 @@
  * socket is closed and the commit into the node store runs in steps of
  * NS_COMMIT_BUDGET, one per loop turn (a 0 ms timer: requests that are
  * ready run between steps), so that a large scrape never holds the loop
- * longer than a request does; the data is there when the last step
- * publishes it, and then the attempt counts as a success.
+ * longer than a request does; requests see the new data from the step
+ * that publishes it, and the attempt counts as a success once the old
+ * data is unlinked too.
  */
 #include "scrape.h"
 
