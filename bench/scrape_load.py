@@ -6,9 +6,11 @@
 Starts BIN twice on a loopback port: once with no metrics source, once
 scraping a fake exporter that serves the WCA series of NODES nodes every
 second (capacity for the seven dimensions, type, pmem flag, DRAM hit ratio,
-three assigned apps each). Each time wrk sends BODY_FILE to /filter on one
-keep-alive connection for SECONDS, and the table shows whether scrapes and
-commits show up in the request latency. Prints one markdown table."""
+three assigned apps each; exporters.wca_feed). Each time wrk sends
+BODY_FILE to /filter on one keep-alive connection for SECONDS, and the
+table shows whether scrapes and commits show up in the request latency,
+with the longest time one read (and its parse) and one commit step of the
+last scrape held the server's loop. Prints one markdown table."""
 import json
 import os
 import re
@@ -22,28 +24,10 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
-from exporters import FakeExporter  # noqa: E402
+from exporters import FakeExporter, wca_feed  # noqa: E402
 from harness import free_port  # noqa: E402
 
 NODES = int(os.environ.get("SCRAPE_NODES", "5000"))
-DIMS = ("cpu", "mem", "membw_read", "membw_write", "wss", "membw", "membw_flat")
-
-
-def wca_feed(n):
-    out = []
-    for i in range(n):
-        node = "worker-%05d" % i
-        for j, d in enumerate(DIMS):
-            out.append('wca_node_capacity{node="%s",dim="%s"} %d' % (node, d, 16 + j + i % 7))
-        out.append('wca_node_type{node="%s",nodetype="%s"} 1' % (node, "pmem" if i % 3 == 0 else "dram"))
-        out.append('wca_node_pmem{node="%s"} %d' % (node, 1 if i % 3 == 0 else 0))
-        out.append('wca_node_dram_hit_ratio{node="%s"} 0.%02d' % (node, 50 + i % 50))
-        for a in range(3):
-            out.append('wca_app_assigned{node="%s",app="app-%d"} %d' % (node, (i + a) % 10, 1 + a))
-    for a in range(10):
-        for d in DIMS:
-            out.append('wca_app_requested{app="app-%d",dim="%s"} %d' % (a, d, 1 + a))
-    return ("\n".join(out) + "\n").encode()
 
 
 def get(port, path):
@@ -109,20 +93,23 @@ def main():
     seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     feed = wca_feed(NODES)
     print("| scenario | req/s | p50 µs | p99 µs | max µs | scrapes | scrape s | store nodes | "
-          "store bytes | bytes/node | peak RSS kB | commit ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "store bytes | bytes/node | peak RSS kB | longest read µs | commit steps | "
+          "longest commit step µs |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with FakeExporter("ok", feed) as exp:
         for label, url in (("no metrics source", None),
                            ("%d-node WCA feed (%.1f MB) scraped every 1 s" % (NODES, len(feed) / 1e6),
                             exp.url)):
             res, src, nodes, mem, rss = run(binary, body_file, seconds, url)
-            print("| %s | %s | %s | %s | %s | %s | %s | %d | %d | %s | %d | %s |" % (
+            print("| %s | %s | %s | %s | %s | %s | %s | %d | %d | %s | %d | %s | %s | %s |" % (
                 label, res.get("rps", "-").split(".")[0], res.get("p50_us", "-"),
                 res.get("p99_us", "-"), res.get("max_us", "-"),
                 src["scrapes_ok"] if src else "-",
                 "%.3f" % src["duration_seconds"] if src else "-",
                 nodes, mem, "%.0f" % (mem / nodes) if nodes else "-", rss,
-                "%.2f" % (src["commit_seconds"] * 1e3) if src else "-"))
+                "%.0f" % (src["read_seconds"] * 1e6) if src else "-",
+                src["commit_steps"] if src else "-",
+                "%.0f" % (src["commit_seconds"] * 1e6) if src else "-"))
             sys.stdout.flush()
 
 

@@ -41,7 +41,7 @@
 #include "version.h"
 
 /* Bytes read per recv(); also what one wake-up may parse per source. */
-#define SCRAPE_READ_CHUNK	(64 * 1024)
+#define SCRAPE_READ_CHUNK	(16 * 1024)
 /* Reads per wake-up before yielding to other fds (fairness). */
 #define SCRAPE_READS_PER_WAKE	1
 #define SCRAPE_MAX_HEAD		(64 * 1024)
@@ -107,9 +107,11 @@ struct source {
 	double last_duration;           /* seconds, last attempt */
 	uint64_t commit_begin_ms;       /* loop clock: the body was complete */
 	uint64_t commit_max_us;         /* longest step of this commit */
+	uint64_t read_max_us;           /* longest read + parse of this one */
 	uint64_t commit_steps;
 	uint64_t last_commit_us;        /* longest step of the last commit */
 	uint64_t last_commit_steps;
+	uint64_t last_read_us;          /* longest read + parse, last scrape */
 	uint64_t last_samples;
 	uint64_t last_malformed;
 	char last_error[SCRAPE_ERR_LEN];
@@ -217,6 +219,7 @@ source_succeed(struct source *s)
 
 	s->last_commit_us = s->commit_max_us;
 	s->last_commit_steps = s->commit_steps;
+	s->last_read_us = s->read_max_us;
 	s->last_duration = (double)(now - s->started_ms) / 1000.0;
 	s->last_success_wall = wall_now();
 	s->last_success_ms = now;
@@ -231,11 +234,12 @@ source_succeed(struct source *s)
 	else
 		log_debug(LOGGER_METRICS, "scrape ok source=%s samples=%llu "
 		    "malformed=%llu duration=%.3f commit_steps=%llu "
-		    "commit_max_us=%llu", s->url,
+		    "commit_max_us=%llu read_max_us=%llu", s->url,
 		    (unsigned long long)st->samples,
 		    (unsigned long long)st->malformed, s->last_duration,
 		    (unsigned long long)s->last_commit_steps,
-		    (unsigned long long)s->last_commit_us);
+		    (unsigned long long)s->last_commit_us,
+		    (unsigned long long)s->last_read_us);
 	/* The rest of the scrape is kept; the first bad lines are named. */
 	for (i = 0; i < st->malformed && i < PROM_BAD_KEPT; i++)
 		log_debug(LOGGER_METRICS, "malformed line source=%s line=%llu "
@@ -301,6 +305,7 @@ source_start(struct source *s)
 
 	s->started_ms = loop_now(s->sc->loop);
 	s->body_bytes = 0;
+	s->read_max_us = 0;
 	s->scan = 0;
 	s->out_off = 0;
 	buf_init(&s->in);
@@ -595,8 +600,14 @@ source_on_io(struct loop *l, int fd, int revents, void *arg)
 		return;
 	case SCRAPE_READ_HEAD:
 	case SCRAPE_READ_BODY:
-		if (revents & (POLLIN | POLLHUP | POLLERR))
+		if (revents & (POLLIN | POLLHUP | POLLERR)) {
+			uint64_t t0 = loop_clock_us(), dt;
+
 			source_read(s);
+			dt = loop_clock_us() - t0;
+			if (dt > s->read_max_us)
+				s->read_max_us = dt;
+		}
 		return;
 	case SCRAPE_IDLE:
 	case SCRAPE_COMMITTING:
@@ -936,6 +947,8 @@ scraper_status_json(const struct scraper *sc, struct buf *out)
 		json_write_num(out, (double)s->last_commit_us / 1e6);
 		buf_printf(out, ",\"commit_steps\":%llu",
 		    (unsigned long long)s->last_commit_steps);
+		buf_adds(out, ",\"read_seconds\":");
+		json_write_num(out, (double)s->last_read_us / 1e6);
 		buf_printf(out, ",\"samples\":%llu,\"malformed_lines\":%llu,"
 		    "\"series_kept\":%zu,\"nodes\":%zu,\"apps\":%zu,"
 		    "\"pods\":%zu,\"memory_bytes\":%zu,\"scrapes_ok\":%llu}",
@@ -1004,6 +1017,14 @@ m_commit_steps(const struct scraper *sc, const struct source *s, uint64_t now)
 }
 
 static double
+m_read(const struct scraper *sc, const struct source *s, uint64_t now)
+{
+	(void)sc;
+	(void)now;
+	return (double)s->last_read_us / 1e6;
+}
+
+static double
 m_samples(const struct scraper *sc, const struct source *s, uint64_t now)
 {
 	(void)sc;
@@ -1052,6 +1073,9 @@ static const struct {
 	{ "wca_scheduler_scrape_commit_steps", "gauge",
 	    "Loop turns the last commit into the node store was spread over.",
 	    m_commit_steps },
+	{ "wca_scheduler_scrape_read_seconds", "gauge",
+	    "Longest time one read of the last scrape, with its parse, held "
+	    "the event loop.", m_read },
 	{ "wca_scheduler_scrape_samples", "gauge",
 	    "Samples in the last successful scrape.", m_samples },
 	{ "wca_scheduler_scrape_malformed_lines", "gauge",

@@ -30,6 +30,29 @@ def wca_cluster(nodes=("n1", "n2", "n3"), apps=("memcached", "redis")):
     return ("\n".join(lines) + "\n").encode()
 
 
+DIMS = ("cpu", "mem", "membw_read", "membw_write", "wss", "membw", "membw_flat")
+
+
+def wca_feed(n):
+    """The WCA series of n nodes worker-00000..: capacity in the seven
+    dimensions, type, pmem flag, DRAM hit ratio, three of ten apps assigned
+    to each; the ten apps' requests. 5000 nodes make 3.4 MB."""
+    out = []
+    for i in range(n):
+        node = "worker-%05d" % i
+        for j, d in enumerate(DIMS):
+            out.append('wca_node_capacity{node="%s",dim="%s"} %d' % (node, d, 16 + j + i % 7))
+        out.append('wca_node_type{node="%s",nodetype="%s"} 1' % (node, "pmem" if i % 3 == 0 else "dram"))
+        out.append('wca_node_pmem{node="%s"} %d' % (node, 1 if i % 3 == 0 else 0))
+        out.append('wca_node_dram_hit_ratio{node="%s"} 0.%02d' % (node, 50 + i % 50))
+        for a in range(3):
+            out.append('wca_app_assigned{node="%s",app="app-%d"} %d' % (node, (i + a) % 10, 1 + a))
+    for a in range(10):
+        for d in DIMS:
+            out.append('wca_app_requested{app="app-%d",dim="%s"} %d' % (a, d, 1 + a))
+    return ("\n".join(out) + "\n").encode()
+
+
 class FakeExporter:
     """A tiny HTTP server with a behaviour per mode:
 

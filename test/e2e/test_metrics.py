@@ -5,7 +5,7 @@ import json
 import signal
 import time
 
-from exporters import FakeExporter, NodeExporter, wca_cluster
+from exporters import FakeExporter, NodeExporter, wca_cluster, wca_feed
 from harness import Server, args_names, check, eq, metric, post_json, request
 
 FAST = "interval = 0.5\ntimeout = 0.4\nstaleness = 2\n"
@@ -96,6 +96,29 @@ def test_wca_cluster_plain_and_chunked():
             eq(view["nodes"][0]["node_type"], "pmem", "node type")
             check(b"Accept-Encoding: identity" in plain.last_request, "no compression asked")
             check(b"Host: 127.0.0.1:%d" % plain.port in plain.last_request, "Host header")
+
+
+def test_large_feed_is_read_and_committed_in_steps():
+    """5000 nodes (3.4 MB): the body is parsed a read at a time and the
+    commit spread over loop turns; /status and /metrics say how, and the
+    store has every node."""
+    with FakeExporter("ok", wca_feed(5000)) as e:
+        with Server(extra=metrics_block(e.url, extra="interval = 2\ntimeout = 2\n"
+                                        "staleness = 30\nmax_scrape_size = 64M\n")) as s:
+            src = scraped_ok(s, e.url, times=2)
+            eq(src["nodes"], 5000, "every node kept")
+            eq(src["apps"], 10, "every app kept")
+            check(src["commit_steps"] > 10, "commit spread over loop turns: %r" % src)
+            check(0 < src["commit_seconds"] < 1, "longest commit step reported: %r" % src)
+            check(0 < src["read_seconds"] < 1, "longest read reported: %r" % src)
+            eq(status(s)["nodes"], 5000, "store nodes")
+            m = request("GET", "/metrics", port=s.port)[2].decode()
+            for name in ("wca_scheduler_scrape_commit_seconds", "wca_scheduler_scrape_commit_steps",
+                         "wca_scheduler_scrape_read_seconds"):
+                check(metric(m, name, {"source": e.url}) > 0, "%s exported" % name)
+            view = nodes(s)
+            eq(view["nodes"][4999]["name"], "worker-04999", "last node, in order")
+            eq(view["nodes"][1]["capacity"]["mem"], 18.0, "a value from the feed")
 
 
 def test_close_delimited_body():
