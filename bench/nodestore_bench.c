@@ -220,7 +220,8 @@ struct result {
 	double first_s;		/* the first commit (creates the nodes) */
 	double commit_s;	/* median commit after the first */
 	double worst_s;		/* worst (ne-node: p99) from round STEADY */
-	double step_s;		/* longest commit step from round STEADY */
+	double step_p50_s, step_p99_s, step_max_s;	/* commit steps from
+							   round STEADY */
 	size_t steps;		/* steps of the last commit */
 	double lookup_ns, view_ns;
 	size_t bytes;
@@ -234,10 +235,28 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* A commit, as the scraper makes it: steps of NS_COMMIT_BUDGET. */
+/* Durations of commit steps, for percentiles. */
+struct step_log {
+	double *d;
+	size_t n, cap;
+};
+
+static void
+step_log_add(struct step_log *l, double s)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->d = xrealloc(l->d, l->cap * sizeof(*l->d));
+	}
+	l->d[l->n++] = s;
+}
+
+/* A commit, as the scraper makes it: steps of NS_COMMIT_BUDGET, each
+ * logged in `log` when that is not NULL. */
 struct commit_time {
-	double total_s, step_s;	/* all steps; the longest */
+	double total_s;
 	size_t steps;
+	struct step_log *log;
 };
 
 /* Scrape `f` into source id at time t; returns add and commit times. */
@@ -257,21 +276,37 @@ scrape(struct ns_store *st, size_t id, const struct feed *f, double t,
 	ns_builder_stats(b, &bs);
 	*kept = bs.kept;
 	*add_s = t1 - t0;
-	memset(c, 0, sizeof(*c));
+	c->total_s = 0;
+	c->steps = 0;
 	ns_commit_begin(b, t);
 	do {
 		t2 = now();
 		r = ns_commit_step(st, b, NS_COMMIT_BUDGET);
 		t2 = now() - t2;
 		c->total_s += t2;
-		if (t2 > c->step_s)
-			c->step_s = t2;
 		c->steps++;
+		if (c->log != NULL)
+			step_log_add(c->log, t2);
 	} while (r == NS_MORE);
 	if (r != NS_OK) {
 		fprintf(stderr, "commit failed\n");
 		exit(1);
 	}
+}
+
+/* Percentiles of the logged steps into r; frees the log. */
+static void
+step_stats(struct step_log *l, struct result *r)
+{
+	if (l->n == 0)
+		return;
+	qsort(l->d, l->n, sizeof(double), cmp_double);
+	r->step_p50_s = l->d[l->n / 2];
+	r->step_p99_s = l->d[l->n * 99 / 100];
+	r->step_max_s = l->d[l->n - 1];
+	free(l->d);
+	l->d = NULL;
+	l->n = l->cap = 0;
 }
 
 static void
@@ -311,22 +346,23 @@ one_source(const char *name, struct feed *f, size_t nodes, struct result *r)
 	static const struct ns_source_spec spec = { "http://bench/", NULL };
 	struct ns_store *st = ns_store_new();
 	double commits[ROUNDS], a, best = 1e9;
+	struct step_log log = { NULL, 0, 0 };
 	struct commit_time c;
 	size_t k, kept = 0;
 
 	ns_set_sources(st, &spec, 1);
-	r->worst_s = r->step_s = 0;
+	r->worst_s = 0;
 	for (k = 0; k < ROUNDS; k++) {
+		c.log = k >= STEADY ? &log : NULL;
 		scrape(st, 0, f, 5.0 * (double)k, &a, &c, &kept);
 		commits[k] = c.total_s;
 		if (a < best)
 			best = a;
 		if (k >= STEADY && c.total_s > r->worst_s)
 			r->worst_s = c.total_s;
-		if (k >= STEADY && c.step_s > r->step_s)
-			r->step_s = c.step_s;
 		r->steps = c.steps;
 	}
+	step_stats(&log, r);
 	qsort(commits + 1, ROUNDS - 1, sizeof(double), cmp_double);
 	r->name = name;
 	r->nodes = ns_node_count(st);
@@ -349,6 +385,7 @@ per_node(const struct feed *f, size_t nodes, struct result *r,
 	struct ns_store *st = ns_store_new();
 	double add_total, commit_total, best_add = 1e9, *commits, a;
 	double *steady;
+	struct step_log log = { NULL, 0, 0 };
 	struct commit_time c;
 	char (*urls)[64] = xmalloc(nodes * sizeof(*urls));
 	char (*names)[32] = xmalloc(nodes * sizeof(*names));
@@ -369,6 +406,7 @@ per_node(const struct feed *f, size_t nodes, struct result *r,
 		kept_total = 0;
 		for (i = 0; i < nodes; i++) {
 			/* Every node's scrape is the same text: one feed. */
+			c.log = k >= STEADY ? &log : NULL;
 			scrape(st, i, f, 5.0 * (double)k +
 			    (double)i / (double)nodes, &a, &c, &kept);
 			add_total += a;
@@ -378,8 +416,6 @@ per_node(const struct feed *f, size_t nodes, struct result *r,
 				commits[nc++] = c.total_s;
 			if (k >= STEADY)
 				steady[ns++] = c.total_s;
-			if (k >= STEADY && c.step_s > r->step_s)
-				r->step_s = c.step_s;
 			r->steps = c.steps;
 		}
 		if (add_total < best_add)
@@ -389,6 +425,7 @@ per_node(const struct feed *f, size_t nodes, struct result *r,
 	}
 	qsort(commits, nc, sizeof(double), cmp_double);
 	qsort(steady, ns, sizeof(double), cmp_double);
+	step_stats(&log, r);
 	r->worst_s = steady[ns * 99 / 100];
 	r->name = "ne-node";
 	r->nodes = ns_node_count(st);
@@ -400,6 +437,7 @@ per_node(const struct feed *f, size_t nodes, struct result *r,
 	measure_reads(st, nodes, r, 5.0 * (ROUNDS - 1) + 1);
 
 	/* Fill every node's 300 s history with the kept series only. */
+	c.log = NULL;
 	for (k = ROUNDS; k < ROUNDS + 61; k++)
 		for (i = 0; i < nodes; i++)
 			scrape(st, i, small, 5.0 * (double)k, &a, &c, &kept);
@@ -427,7 +465,8 @@ row(const struct result *r, int per_source)
 		    r->name, r->nodes, r->samples, r->kept,
 		    (double)r->samples / r->add_s / 1e6, r->first_s * 1e3,
 		    r->commit_s * 1e3, r->worst_s * 1e3);
-	printf(" %zu | %.0f |", r->steps, r->step_s * 1e6);
+	printf(" %zu | %.1f / %.1f / %.1f |", r->steps, r->step_p50_s * 1e6,
+	    r->step_p99_s * 1e6, r->step_max_s * 1e6);
 	printf(" %.0f | %.0f | %zu | %.0f | %.0f |\n", r->lookup_ns,
 	    r->view_ns, r->bytes, (double)r->bytes / (double)r->nodes,
 	    (double)r->bytes / (double)r->kept);
@@ -471,7 +510,7 @@ main(int argc, char **argv)
 
 	printf("| feed | nodes | samples | kept | builder (M samples/s) | "
 	    "first commit (ms) | commit (ms) | worst steady commit (ms) | "
-	    "steps | longest step (µs) | "
+	    "steps | step p50 / p99 / max (µs) | "
 	    "ns_find (ns/node) | ns_view (ns/node) | memory (bytes) | "
 	    "bytes/node | bytes/kept series |\n");
 	printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

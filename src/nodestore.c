@@ -1756,6 +1756,8 @@ ns_builder_abort(struct ns_builder *b)
 #define EACH(b, n, budget, cost)					\
 	for (; (b)->cur < (n) && *(budget) > 0;				\
 	    *(budget) -= (cost), (b)->cur++)
+/* A pass over recs: 448 bytes each, a cache miss per rec. */
+#define REC_COST	3
 /* The item of a reverse pass over n items. */
 #define BACK(b, n)	((n) - 1 - (b)->cur)
 
@@ -1766,7 +1768,7 @@ ph_asg_ranges(struct ns_store *st, struct ns_builder *b, long *budget)
 	struct bufs *m = &b->m;
 
 	(void)st;
-	EACH(b, m->n_recs, budget, 1) {
+	EACH(b, m->n_recs, budget, REC_COST) {
 		b->acc += m->recs[b->cur].asg_n;
 		m->recs[b->cur].asg_off = (uint32_t)b->acc;
 	}
@@ -1815,7 +1817,7 @@ ph_asg_compact(struct ns_store *st, struct ns_builder *b, long *budget)
 	struct bufs *m = &b->m;
 
 	(void)st;
-	EACH(b, m->n_recs, budget, 1 + m->recs[b->cur].asg_n) {
+	EACH(b, m->n_recs, budget, REC_COST + m->recs[b->cur].asg_n) {
 		struct ns_rec *r = &m->recs[b->cur];
 		size_t j, start = b->acc, end = (size_t)r->asg_off + r->asg_n;
 
@@ -1848,7 +1850,7 @@ ph_busy_ranges(struct ns_store *st, struct ns_builder *b, long *budget)
 	size_t n = b->busy_mixed ? m->n_recs : 0;
 
 	(void)st;
-	EACH(b, n, budget, 1) {
+	EACH(b, n, budget, REC_COST) {
 		b->acc += m->recs[b->cur].nbusy;
 		m->recs[b->cur].busy_off = (uint32_t)b->acc;
 	}
@@ -1907,7 +1909,7 @@ ph_pods_ranges(struct ns_store *st, struct ns_builder *b, long *budget)
 	struct bufs *m = &b->m;
 
 	(void)st;
-	EACH(b, m->n_recs, budget, 1) {
+	EACH(b, m->n_recs, budget, REC_COST) {
 		b->acc += m->recs[b->cur].pod_n;
 		m->recs[b->cur].pod_off = (uint32_t)b->acc;
 	}
@@ -1955,7 +1957,8 @@ ph_pods_sort(struct ns_store *st, struct ns_builder *b, long *budget)
 	struct bufs *m = &b->m;
 
 	(void)st;
-	EACH(b, m->n_recs, budget, 1 + 4 * (long)m->recs[b->cur].pod_n) {
+	EACH(b, m->n_recs, budget,
+	    REC_COST + 4 * (long)m->recs[b->cur].pod_n) {
 		const struct ns_rec *r = &m->recs[b->cur];
 
 		if (r->pod_n > 1)
@@ -2044,7 +2047,7 @@ ph_rec_fields(struct ns_store *st, struct ns_builder *b, long *budget)
 	struct bufs *m = &b->m;
 
 	(void)st;
-	EACH(b, m->n_recs, budget, 1) {
+	EACH(b, m->n_recs, budget, REC_COST) {
 		struct ns_rec *r = &m->recs[b->cur];
 
 		if (!(r->raw & RAW_PMEM) && (r->raw & RAW_PMEM_SUM)) {
