@@ -41,9 +41,10 @@
 #include "version.h"
 
 /* Bytes read per recv(); also what one wake-up may parse per source. */
-#define SCRAPE_READ_CHUNK	(16 * 1024)
+#define SCRAPE_READ_CHUNK	(8 * 1024)
 /* Reads per wake-up before yielding to other fds (fairness). */
 #define SCRAPE_READS_PER_WAKE	1
+#define SCRAPE_KEEP_BUF		(4 * SCRAPE_READ_CHUNK)
 #define SCRAPE_MAX_HEAD		(64 * 1024)
 #define SCRAPE_MAX_LINE		(1024 * 1024)
 #define SCRAPE_ERR_LEN		160
@@ -159,6 +160,22 @@ source_close_fd(struct source *s)
 	s->fd = -1;
 }
 
+/*
+ * Between scrapes the buffers keep their memory: a buffer freed and
+ * allocated again faults its pages in again on the next scrape's reads,
+ * and a page fault costs tens of microseconds on some VMs.  A buffer
+ * that grew past SCRAPE_KEEP_BUF (a long line) is given back.
+ */
+static void
+source_bufs_reset(struct source *s)
+{
+	if (s->in.cap > SCRAPE_KEEP_BUF)
+		buf_free(&s->in);
+	if (s->out.cap > SCRAPE_KEEP_BUF)
+		buf_free(&s->out);
+	s->in.len = s->out.len = 0;
+}
+
 /* Back to IDLE; the next attempt starts `interval` after this one did. */
 static void
 source_schedule_next(struct source *s)
@@ -167,8 +184,7 @@ source_schedule_next(struct source *s)
 
 	source_close_fd(s);
 	s->state = SCRAPE_IDLE;
-	buf_free(&s->in);
-	buf_free(&s->out);
+	source_bufs_reset(s);
 	due = s->started_ms + ms_of(s->sc->interval);
 	if (due > now)
 		wait = due - now;
@@ -287,8 +303,7 @@ static void
 source_commit_begin(struct source *s)
 {
 	source_close_fd(s);
-	buf_free(&s->in);
-	buf_free(&s->out);
+	source_bufs_reset(s);
 	s->state = SCRAPE_COMMITTING;
 	s->commit_begin_ms = loop_now(s->sc->loop);
 	s->commit_steps = s->commit_max_us = 0;
@@ -308,8 +323,7 @@ source_start(struct source *s)
 	s->read_max_us = 0;
 	s->scan = 0;
 	s->out_off = 0;
-	buf_init(&s->in);
-	buf_init(&s->out);
+	source_bufs_reset(s);
 	buf_printf(&s->out, "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "User-Agent: wca-scheduler/%s\r\n"
 	    "Accept: text/plain;version=0.0.4\r\n"
@@ -652,8 +666,7 @@ source_restart(struct source *s)
 	}
 	source_close_fd(s);
 	s->state = SCRAPE_IDLE;
-	buf_free(&s->in);
-	buf_free(&s->out);
+	source_bufs_reset(s);
 	loop_timer_after(s->sc->loop, &s->timer, 0);
 }
 
