@@ -123,7 +123,7 @@ def main():
           "server max µs | errors |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     with FakeExporter("ok", feed(NODES)) as exp:
-        for algo in ("NOP", "LeastUsedBAR", "HierBAR"):
+        for algo in os.environ.get("ALGO_LIST", "NOP LeastUsedBAR HierBAR").split():
             for verb, rps, n, p50, p99, mx, errs in run(binary, algo, exp.url, body_file, seconds):
                 print("| %s | %s | %d | %s | %d | %d | %d | %d | %s |" % (
                     algo, verb, NODES, rps, n, p50, p99, mx, errs))

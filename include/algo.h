@@ -1,8 +1,8 @@
 /*
  * algo: the interface every scheduling algorithm implements, one file
- * per algorithm under src/algo/.  Algorithms read the request and (later)
- * the metrics snapshot; they never write shared state.  Everything they
- * allocate comes from ctx->arena.
+ * per algorithm under src/algo/.  Algorithms read the request and the
+ * metrics store; the one shared state they write is ctx->memo (below).
+ * Everything else they allocate comes from ctx->arena.
  */
 #ifndef WCA_ALGO_H
 #define WCA_ALGO_H
@@ -29,12 +29,28 @@ struct ext_node {
 struct ns_store;
 struct ns_view;
 
+/*
+ * What an algorithm derives from the store alone and keeps between
+ * requests (HierBAR's node classes), so a request does not redo work
+ * that only a commit or the clock can change.  The server owns it and
+ * clears it when the configuration changes; only the algorithm that
+ * filled it reads it, and checks that it still holds (ns_version and
+ * the clock) before it does.
+ */
+struct algo_memo {
+	void *p;
+	void (*free)(void *p);
+};
+
+void algo_memo_clear(struct algo_memo *m);
+
 struct algo_ctx {
 	const struct config *cfg;
 	const struct json_doc *doc;     /* the request, for Node objects */
 	struct arena *arena;
 	const struct ns_store *store;   /* node metrics, read only; or NULL */
 	double now;                     /* the store's clock, seconds */
+	struct algo_memo *memo;         /* the server's, or NULL: none */
 };
 
 enum verdict {

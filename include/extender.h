@@ -45,8 +45,10 @@ int ext_decode_args(const struct json_doc *d, struct arena *a,
  * status; *nodes is the node count of the request (-1 if not decoded).
  */
 struct ns_store;
+struct algo_memo;
 int ext_handle(enum route r, const struct config *cfg,
-    const struct ns_store *store, double now, struct ext_scratch *s,
-    const char *body, size_t len, struct buf *out, long *nodes);
+    const struct ns_store *store, double now, struct algo_memo *memo,
+    struct ext_scratch *s, const char *body, size_t len, struct buf *out,
+    long *nodes);
 
 #endif

@@ -345,6 +345,13 @@ void ns_configure(struct ns_store *st, const struct ns_opts *o);
 void ns_set_sources(struct ns_store *st, const struct ns_source_spec *specs,
     size_t n);
 size_t ns_source_count(const struct ns_store *st);
+/*
+ * Changes whenever what readers see may change other than by the clock:
+ * a commit published, sources or options set.  What is derived from the
+ * store at one version and one time stays true at that version until
+ * the data it used goes stale.
+ */
+uint64_t ns_version(const struct ns_store *st);
 /* Returns 0, or -1 for a bad id. */
 int ns_source_stats(const struct ns_store *st, size_t id,
     struct ns_source_stats *out);

@@ -24,6 +24,8 @@ struct response {
 struct scraper;
 struct ns_store;
 
+struct algo_memo;
+
 struct router_env {
 	const struct config *cfg;
 	int draining;
@@ -31,6 +33,7 @@ struct router_env {
 	const struct scraper *scraper;  /* NULL: no metrics sources */
 	const struct ns_store *store;
 	double now;                     /* loop clock, seconds */
+	struct algo_memo *memo;         /* the server's algorithm memo */
 };
 
 /* Answer `req` with body[0..len): the body bytes go to `body`. */

@@ -31,12 +31,22 @@ int wca_app_requests(const struct algo_ctx *ctx, const char *app,
     double req[DIM_COUNT], const char **why);
 
 /*
- * Capacity and use of node n.  0, or -1 with *why (arena) when its data
- * is missing or stale, a dimension has no capacity, an assigned app has
- * no requests, or membw_write capacity is 0 with membw_read coupled.
+ * The apps' views one call reads, each taken from the store once: every
+ * node lists the same few apps, and a view costs more than a lookup.
+ * In the call's arena; valid for that call only.
  */
-int wca_node_load(const struct algo_ctx *ctx, const struct ext_node *n,
-    double cpu_scale, struct wca_node *w, const char **why);
+struct wca_apps;
+struct wca_apps *wca_apps_new(const struct algo_ctx *ctx);
+
+/*
+ * Capacity and use of node n, with the assigned apps' views from `apps`.
+ * 0, or -1 with *why (arena) when its data is missing or stale, a
+ * dimension has no capacity, an assigned app has no requests, or
+ * membw_write capacity is 0 with membw_read coupled.
+ */
+int wca_node_load(const struct algo_ctx *ctx, struct wca_apps *apps,
+    const struct ext_node *n, double cpu_scale, struct wca_node *w,
+    const char **why);
 
 /*
  * Fit: NULL when the pod fits (every free >= 0), else the original's
@@ -79,6 +89,12 @@ void wca_float_repr(char *out, size_t cap, double v);
 const char *wca_fit_filter(const struct algo_ctx *ctx,
     const struct ext_pod *pod, const struct ext_node *nodes, size_t n,
     struct filter_out *out, double cpu_scale);
+/* The same, with found[i] the store's node for nodes[i] (NULL: none),
+ * for a second pass that would otherwise look each one up again. */
+struct ns_node;
+const char *wca_fit_filter_found(const struct algo_ctx *ctx,
+    const struct ext_pod *pod, const struct ext_node *nodes, size_t n,
+    struct filter_out *out, double cpu_scale, const struct ns_node **found);
 
 #define WCA_PRIO_LU	1u
 #define WCA_PRIO_BAR	2u
@@ -108,10 +124,12 @@ int wca_assigned_fresh(const struct algo_ctx *ctx, const struct ext_node *n,
     const struct ns_view *v, const char **why);
 
 /* One debug line on logger "algorithm" for a node's filter verdict:
- * "filter algorithm=A node=N app=P <detail> verdict=pass|fail|drop[: why]". */
+ * "filter algorithm=A node=N app=P <detail> verdict=pass|fail|drop[: why]".
+ * The detail is formatted only when that logger is at debug: a filter
+ * over hundreds of nodes must not pay for lines nobody reads. */
 void wca_debug_verdict(const struct algo_ctx *ctx, const struct ext_pod *pod,
-    const struct ext_node *n, const char *detail, enum verdict verdict,
-    const char *why);
+    const struct ext_node *n, enum verdict verdict, const char *why,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /*
  * The pod's app requests (wca_app_requests), with a debug line when the

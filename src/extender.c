@@ -405,11 +405,11 @@ write_priorities(struct buf *out, const struct config *cfg,
 
 static int
 handle_filter_or_prioritize(enum route r, const struct config *cfg,
-    const struct ns_store *store, double now, struct ext_scratch *s,
-    struct buf *out, long *nodes)
+    const struct ns_store *store, double now, struct algo_memo *memo,
+    struct ext_scratch *s, struct buf *out, long *nodes)
 {
 	const struct algo *algo = algo_for(cfg->algo);
-	struct algo_ctx ctx = { cfg, &s->doc, &s->arena, store, now };
+	struct algo_ctx ctx = { cfg, &s->doc, &s->arena, store, now, memo };
 	struct ext_args a;
 	char err[EXT_ERR_LEN];
 
@@ -546,8 +546,9 @@ bad:
 
 int
 ext_handle(enum route r, const struct config *cfg,
-    const struct ns_store *store, double now, struct ext_scratch *s,
-    const char *body, size_t len, struct buf *out, long *nodes)
+    const struct ns_store *store, double now, struct algo_memo *memo,
+    struct ext_scratch *s, const char *body, size_t len, struct buf *out,
+    long *nodes)
 {
 	char err[JSON_ERR_LEN];
 	int status;
@@ -561,7 +562,7 @@ ext_handle(enum route r, const struct config *cfg,
 	if (r == ROUTE_PREEMPT)
 		status = handle_preempt(s, out, nodes);
 	else
-		status = handle_filter_or_prioritize(r, cfg, store, now, s,
-		    out, nodes);
+		status = handle_filter_or_prioritize(r, cfg, store, now, memo,
+		    s, out, nodes);
 	return status;
 }

@@ -278,6 +278,7 @@ struct ns_store {
 	double window, rate_window;
 	struct index nodes, apps;
 	uint64_t seq;			/* commits published */
+	uint64_t version;		/* any change readers can see */
 	struct ns_builder *preparing;	/* the commit in progress */
 	double *scratch;		/* NS_HIST_MAX, for derive() */
 	size_t bytes;			/* index, entries, snapshots, spares,
@@ -854,6 +855,13 @@ void
 ns_configure(struct ns_store *st, const struct ns_opts *o)
 {
 	set_opts(st, o);
+	st->version++;
+}
+
+uint64_t
+ns_version(const struct ns_store *st)
+{
+	return st->version;
 }
 
 static void commit_detach(struct ns_store *st, struct ns_builder *b);
@@ -929,6 +937,7 @@ ns_set_sources(struct ns_store *st, const struct ns_source_spec *specs,
 	free(st->src);
 	st->src = src;
 	st->nsrc = n;
+	st->version++;
 }
 
 size_t
@@ -2410,6 +2419,7 @@ ph_publish(struct ns_store *st, struct ns_builder *b, long *budget)
 	struct ent *e;
 
 	st->seq++;
+	st->version++;
 	index_publish(&st->nodes);
 	index_publish(&st->apps);
 	for (e = b->dying_nodes; e != NULL; e = e->dnext, *budget -= 1)

@@ -36,6 +36,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "algo.h"
 #include "buf.h"
 #include "extender.h"
 #include "http.h"
@@ -107,6 +108,7 @@ struct server {
 	int draining;
 	const struct scraper *scraper;
 	const struct ns_store *store;
+	struct algo_memo memo;          /* cleared with each new config */
 };
 
 static void conn_process(struct conn *c);
@@ -354,7 +356,8 @@ conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 {
 	struct server *s = c->c_srv;
 	struct router_env env = { s->cfg, s->draining, s->nconns,
-	    s->scraper, s->store, (double)loop_now(s->loop) / 1000.0 };
+	    s->scraper, s->store, (double)loop_now(s->loop) / 1000.0,
+	    &s->memo };
 	struct response resp = { 0, NULL, NULL, ROUTE_OTHER, -1 };
 	uint64_t t0 = loop_clock_us(), us;
 	size_t out_before = c->c_out.len;
@@ -824,6 +827,7 @@ server_reload(struct server *s, struct config *cfg, char *err,
 	}
 	if (listeners_apply(s, cfg, err, errlen) < 0)
 		return -1;
+	algo_memo_clear(&s->memo);
 	config_free(s->cfg);
 	s->cfg = cfg;
 	return 0;
@@ -841,6 +845,7 @@ server_attach_metrics(struct server *s, const struct scraper *scraper,
 {
 	s->scraper = scraper;
 	s->store = store;
+	algo_memo_clear(&s->memo);
 }
 
 void
@@ -881,6 +886,7 @@ server_free(struct server *s)
 		conn_close(s->conns, "shutdown");
 	listeners_close(s, s->ls, s->nls);
 	free(s->ls);
+	algo_memo_clear(&s->memo);
 	config_free(s->cfg);
 	free(s);
 }

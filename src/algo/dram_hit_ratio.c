@@ -22,15 +22,13 @@ dhr_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	for (i = 0; i < n; i++) {
 		const char *why = NULL;
 		double ratio = NAN;
-		char detail[96];
-
 		if (algo_node_metrics(ctx, &nodes[i], &v, &why) == 0)
 			wca_dram_hit(ctx, &nodes[i], &v, &ratio, &why);
 		out[i].v = why ? VERDICT_FAIL : VERDICT_PASS;
 		out[i].reason = why;
-		snprintf(detail, sizeof(detail), "dram_hit_ratio=%.17g "
-		    "threshold=%.17g", ratio, ctx->cfg->threshold);
-		wca_debug_verdict(ctx, pod, &nodes[i], detail, out[i].v, why);
+		wca_debug_verdict(ctx, pod, &nodes[i], out[i].v, why,
+		    "dram_hit_ratio=%.17g threshold=%.17g", ratio,
+		    ctx->cfg->threshold);
 	}
 	return NULL;
 }

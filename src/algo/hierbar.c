@@ -17,14 +17,19 @@
  * a zero average capacity scores +inf instead of dividing by zero; fewer
  * than two fractions give a standard deviation of 0; a candidate always
  * has a class, so there is no assertion; accepted nodes keep request
- * order.  Per call: linear in the nodes of the store (a hash of shapes).
+ * order.  The shapes and classes depend on the store alone: they are
+ * built once per store version (linear in its nodes, a hash of shapes)
+ * and kept in the server's memo; a call then costs a lookup per
+ * candidate and a score per class.
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "algo.h"
+#include "buf.h"		/* xcalloc */
 #include "nodestore.h"
 #include "wca_common.h"
 
@@ -40,18 +45,39 @@ struct hb_shape {
 struct hb_class {
 	double sum[DIM_COUNT];
 	size_t count;
-	double stdev;
-	int has_cand;
 };
 
-struct hb {
-	const struct algo_ctx *ctx;
+/* A node of the store and its class: the table's node map. */
+struct hb_member {
+	const struct ns_node *node;	/* NULL: empty slot */
+	int cls;
+};
+
+/*
+ * Everything HierBAR derives from the store whatever the pod: shapes,
+ * classes and each node's class.  It holds for one store version until
+ * the first data it used goes stale (valid_until), so it is kept in the
+ * server's memo between requests and rebuilt only after a commit.
+ */
+struct hb_table {
+	const struct config *cfg;
+	uint64_t version;		/* ns_version it was built at */
+	double built, valid_until;	/* store clock */
 	struct hb_shape *s;
 	size_t ns, cap;
-	int *slot;			/* hash: shape index + 1, 0 empty */
+	int *slot;			/* shape hash: index + 1, 0 empty */
 	size_t nslot;
 	struct hb_class *c;
 	size_t nc;
+	struct hb_member *m;		/* node map, open addressing */
+	size_t nm;
+};
+
+/* Per request: the pod's score of each class. */
+struct hb_score {
+	double stdev;
+	int has_cand;
+	const char *why;		/* "Not best class ...", made once */
 };
 
 static uint64_t
@@ -69,6 +95,14 @@ shape_hash(const struct config *cfg, const double *shape)
 			h = (h ^ b[j]) * 1099511628211ull;
 	}
 	return h;
+}
+
+static size_t
+ptr_slot(const struct ns_node *n, size_t mask)
+{
+	uint64_t h = (uint64_t)(uintptr_t)n * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 32) & mask;
 }
 
 /* Shape of a view with every dimension fresh: 0, else -1. */
@@ -91,120 +125,214 @@ shape_of(const struct config *cfg, const struct ns_view *v,
 	return 0;
 }
 
-/* The index of a shape, added when `add` (else -1 if none). */
+/* The index of a shape, added if new; -1 when full. */
 static int
-shape_index(struct hb *h, const double *shape, int add)
+shape_index(struct hb_table *t, const double *shape)
 {
-	const struct config *cfg = h->ctx->cfg;
-	size_t mask = h->nslot - 1, at, i;
+	const struct config *cfg = t->cfg;
+	size_t mask = t->nslot - 1, at, i;
 
 	at = (size_t)shape_hash(cfg, shape) & mask;
 	for (;; at = (at + 1) & mask) {
-		int k = h->slot[at] - 1;
+		int k = t->slot[at] - 1;
 		int same = k >= 0;
 
 		if (k < 0)
 			break;
 		for (i = 0; same && i < cfg->ndims; i++)
-			same = h->s[k].shape[cfg->dims[i]] ==
+			same = t->s[k].shape[cfg->dims[i]] ==
 			    shape[cfg->dims[i]];
 		if (same)
 			return k;
 	}
-	if (!add || h->ns == h->cap)
+	if (t->ns == t->cap)
 		return -1;
-	memcpy(h->s[h->ns].shape, shape, sizeof(h->s[h->ns].shape));
-	h->slot[at] = (int)++h->ns;
-	return (int)h->ns - 1;
+	memcpy(t->s[t->ns].shape, shape, sizeof(t->s[t->ns].shape));
+	t->slot[at] = (int)++t->ns;
+	return (int)t->ns - 1;
 }
 
-/* The shapes of every node of the store, in first-appearance order. */
-static void
-build_shapes(struct hb *h)
+static size_t
+pow2_above(size_t n)
 {
-	const struct algo_ctx *ctx = h->ctx;
+	size_t p = 16;
+
+	while (p < 2 * n)
+		p *= 2;
+	return p;
+}
+
+/*
+ * The shapes of every node of the store, in first-appearance order, and
+ * each node's shape in the map (its class once classes exist).  The
+ * table is valid until the oldest data a shape used goes stale: a node
+ * without a shape cannot get one without a commit.
+ */
+static void
+build_shapes(struct hb_table *t, const struct algo_ctx *ctx)
+{
 	const struct config *cfg = ctx->cfg;
 	const struct ns_node *node;
 	double shape[DIM_COUNT];
 	struct ns_view v;
-	size_t i;
+	size_t i, members = 0;
 
-	h->cap = ctx->store ? ns_node_count(ctx->store) : 0;
-	for (h->nslot = 16; h->nslot < 2 * h->cap; h->nslot *= 2)
-		;
-	h->s = arena_alloc(ctx->arena, (h->cap ? h->cap : 1) * sizeof(*h->s));
-	h->slot = arena_alloc(ctx->arena, h->nslot * sizeof(*h->slot));
-	h->ns = 0;
-	for (node = ctx->store ? ns_first(ctx->store) : NULL; node;
+	t->cap = ns_node_count(ctx->store);
+	t->nslot = pow2_above(t->cap);
+	t->nm = pow2_above(t->cap);
+	t->s = xcalloc(t->cap ? t->cap : 1, sizeof(*t->s));
+	t->slot = xcalloc(t->nslot, sizeof(*t->slot));
+	t->m = xcalloc(t->nm, sizeof(*t->m));
+	t->valid_until = INFINITY;
+	for (node = ns_first(ctx->store); node && members < t->cap;
 	    node = ns_next(node)) {
+		size_t at;
 		int k;
 
 		ns_view(ctx->store, node, ctx->now, cfg->staleness, &v);
 		if (shape_of(cfg, &v, shape) < 0 ||
-		    (k = shape_index(h, shape, 1)) < 0)
+		    (k = shape_index(t, shape)) < 0)
 			continue;
+		/* Fresh while its oldest data used is at most staleness old. */
+		if (ctx->now + cfg->staleness - v.used_age < t->valid_until)
+			t->valid_until = ctx->now + cfg->staleness -
+			    v.used_age;
+		members++;
 		for (i = 0; i < cfg->ndims; i++)
-			h->s[k].sum[cfg->dims[i]] += v.capacity[cfg->dims[i]];
-		h->s[k].count++;
+			t->s[k].sum[cfg->dims[i]] += v.capacity[cfg->dims[i]];
+		t->s[k].count++;
+		for (at = ptr_slot(node, t->nm - 1); t->m[at].node != NULL;
+		    at = (at + 1) & (t->nm - 1))
+			;
+		t->m[at].node = node;
+		t->m[at].cls = k;	/* a shape until build_classes */
 	}
 }
 
 /* Shape k joins class c. */
 static void
-join(struct hb *h, size_t k, size_t c)
+join(struct hb_table *t, size_t k, size_t c)
 {
-	const struct config *cfg = h->ctx->cfg;
+	const struct config *cfg = t->cfg;
 	size_t i;
 
-	h->s[k].cls = (int)c;
+	t->s[k].cls = (int)c;
 	for (i = 0; i < cfg->ndims; i++)
-		h->c[c].sum[cfg->dims[i]] += h->s[k].sum[cfg->dims[i]];
-	h->c[c].count += h->s[k].count;
+		t->c[c].sum[cfg->dims[i]] += t->s[k].sum[cfg->dims[i]];
+	t->c[c].count += t->s[k].count;
 }
 
 /*
  * The classes: one per shape; with merge_threshold and two shapes or
  * more, the shapes whose truncated read / write ratio is above the
  * threshold form the first class, those at or below it the next, and
- * shapes without a ratio follow, one class each.
+ * shapes without a ratio follow, one class each.  Then each node's
+ * shape in the map becomes its class.
  */
 static void
-build_classes(struct hb *h)
+build_classes(struct hb_table *t)
 {
-	const struct config *cfg = h->ctx->cfg;
-	int merge = cfg->has_merge_threshold && h->ns >= 2;
+	const struct config *cfg = t->cfg;
+	int merge = cfg->has_merge_threshold && t->ns >= 2;
 	size_t k, g;
 
-	h->c = arena_alloc(h->ctx->arena, (h->ns + 2) * sizeof(*h->c));
-	h->nc = 0;
-	for (k = 0; k < h->ns; k++)
-		h->s[k].cls = -1;
+	t->c = xcalloc(t->ns + 2, sizeof(*t->c));
+	t->nc = 0;
+	for (k = 0; k < t->ns; k++)
+		t->s[k].cls = -1;
 	for (g = 0; merge && g < 2; g++) {
-		size_t at = h->nc;
+		size_t at = t->nc;
 
-		for (k = 0; k < h->ns; k++) {
-			double r = h->s[k].shape[DIM_MEMBW_READ];
-			double w = h->s[k].shape[DIM_MEMBW_WRITE];
+		for (k = 0; k < t->ns; k++) {
+			double r = t->s[k].shape[DIM_MEMBW_READ];
+			double w = t->s[k].shape[DIM_MEMBW_WRITE];
 
 			if (!wca_coupled(cfg) || w == 0 ||
 			    (r / w > cfg->merge_threshold) != (g == 0))
 				continue;
-			if (h->nc == at)
-				h->nc++;
-			join(h, k, at);
+			if (t->nc == at)
+				t->nc++;
+			join(t, k, at);
 		}
 	}
-	for (k = 0; k < h->ns; k++)
-		if (h->s[k].cls < 0)
-			join(h, k, h->nc++);
+	for (k = 0; k < t->ns; k++)
+		if (t->s[k].cls < 0)
+			join(t, k, t->nc++);
+	for (k = 0; k < t->nm; k++)
+		if (t->m[k].node != NULL)
+			t->m[k].cls = t->s[t->m[k].cls].cls;
+}
+
+static void
+table_free(void *p)
+{
+	struct hb_table *t = p;
+
+	free(t->s);
+	free(t->slot);
+	free(t->c);
+	free(t->m);
+	free(t);
+}
+
+static struct hb_table *
+table_build(const struct algo_ctx *ctx)
+{
+	struct hb_table *t = xcalloc(1, sizeof(*t));
+
+	t->cfg = ctx->cfg;
+	t->version = ns_version(ctx->store);
+	t->built = ctx->now;
+	build_shapes(t, ctx);
+	build_classes(t);
+	return t;
+}
+
+/* The memo's table while it still describes the store, else a new one
+ * (kept in the memo when there is one; *own: the caller frees it). */
+static struct hb_table *
+table_get(const struct algo_ctx *ctx, int *own)
+{
+	struct algo_memo *memo = ctx->memo;
+	struct hb_table *t = memo && memo->free == table_free ? memo->p : NULL;
+
+	*own = 0;
+	if (t != NULL && t->cfg == ctx->cfg &&
+	    t->version == ns_version(ctx->store) && ctx->now >= t->built &&
+	    ctx->now < t->valid_until)
+		return t;
+	t = table_build(ctx);
+	if (memo == NULL) {
+		*own = 1;
+		return t;
+	}
+	algo_memo_clear(memo);
+	memo->p = t;
+	memo->free = table_free;
+	return t;
+}
+
+/* The class of a store node, or -1. */
+static int
+node_class(const struct hb_table *t, const struct ns_node *node)
+{
+	size_t at;
+
+	if (node == NULL)
+		return -1;
+	for (at = ptr_slot(node, t->nm - 1); t->m[at].node != NULL;
+	    at = (at + 1) & (t->nm - 1))
+		if (t->m[at].node == node)
+			return t->m[at].cls;
+	return -1;
 }
 
 /* statistics.stdev of the request against the class's average node;
  * +inf when an average capacity is 0. */
-static void
-score_class(const struct hb *h, struct hb_class *c, const double *req)
+static double
+score_class(const struct algo_ctx *ctx, const struct hb_class *c,
+    const double *req)
 {
-	const struct algo_ctx *ctx = h->ctx;
 	const struct config *cfg = ctx->cfg;
 	struct wca_node w;
 	enum dim keys[DIM_COUNT];
@@ -217,34 +345,37 @@ score_class(const struct hb *h, struct hb_class *c, const double *req)
 	for (i = 0; i < cfg->ndims; i++)
 		w.cap[cfg->dims[i]] = c->sum[cfg->dims[i]] / (double)c->count;
 	if (wca_coupled(cfg)) {
-		if (w.cap[DIM_MEMBW_WRITE] == 0) {
-			c->stdev = INFINITY;
-			return;
-		}
+		if (w.cap[DIM_MEMBW_WRITE] == 0)
+			return INFINITY;
 		w.has_ratio = 1;
 		w.ratio = w.cap[DIM_MEMBW_READ] / w.cap[DIM_MEMBW_WRITE];
 	}
 	k = wca_fractions(ctx, &w, req, keys, f, &why);
-	c->stdev = k < 0 ? INFINITY : wca_stdev(f, (size_t)k);
+	return k < 0 ? INFINITY : wca_stdev(f, (size_t)k);
 }
 
-/* The class of a request node, or -1. */
-static int
-node_class(struct hb *h, const struct ext_node *n)
+static const char *
+no_shape(const struct algo_ctx *ctx, const struct ext_node *n)
 {
-	const struct algo_ctx *ctx = h->ctx;
-	double shape[DIM_COUNT];
-	struct ns_view v;
-	int k;
+	char m[160];
 
-	if (ctx->store == NULL)
-		return -1;
-	ns_view(ctx->store, ns_find(ctx->store, n->name, n->name_len),
-	    ctx->now, ctx->cfg->staleness, &v);
-	if (shape_of(ctx->cfg, &v, shape) < 0 ||
-	    (k = shape_index(h, shape, 0)) < 0)
-		return -1;
-	return h->s[k].cls;
+	snprintf(m, sizeof(m), "node %.100s has no capacity shape", n->name);
+	return arena_strndup(ctx->arena, m, strlen(m));
+}
+
+/* The failure of every candidate of class c: the same text for each, so
+ * it is made once per class. */
+static const char *
+not_best(const struct algo_ctx *ctx, struct hb_score *sc, int best, int c)
+{
+	char m[160];
+
+	if (sc[c].why == NULL) {
+		snprintf(m, sizeof(m), "Not best class (best_variance=%.2f "
+		    "this=%.2f)", sc[best].stdev, sc[c].stdev);
+		sc[c].why = arena_strndup(ctx->arena, m, strlen(m));
+	}
+	return sc[c].why;
 }
 
 static const char *
@@ -253,64 +384,55 @@ hb_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 {
 	double req[DIM_COUNT];
 	const char *err, *why;
-	struct hb h;
-	int *cls, best = -1;
+	struct hb_table *t;
+	struct hb_score *sc;
+	const struct ns_node **found;
+	int *cls, best = -1, own;
 	size_t i, passed = 0;
 
-	err = wca_fit_filter(ctx, pod, nodes, n, out, 1.0);
+	found = arena_alloc(ctx->arena, (n ? n : 1) * sizeof(*found));
+	err = wca_fit_filter_found(ctx, pod, nodes, n, out, 1.0, found);
 	if (err || wca_app_requests(ctx, pod->app, req, &why) < 0)
 		return err;	/* unknown app: pass 2 does not run */
 	for (i = 0; i < n; i++)
 		passed += out[i].v == VERDICT_PASS;
-	if (passed == 0)
-		return NULL;
-	memset(&h, 0, sizeof(h));
-	h.ctx = ctx;
-	build_shapes(&h);
-	build_classes(&h);
-	for (i = 0; i < h.nc; i++)
-		score_class(&h, &h.c[i], req);
+	if (passed == 0 || ctx->store == NULL)
+		return NULL;	/* (no store: Fit failed every node) */
+	t = table_get(ctx, &own);
+	sc = arena_alloc(ctx->arena, (t->nc + 1) * sizeof(*sc));
+	for (i = 0; i < t->nc; i++)
+		sc[i].stdev = score_class(ctx, &t->c[i], req);
 	cls = arena_alloc(ctx->arena, n * sizeof(*cls));
 	for (i = 0; i < n; i++) {
 		cls[i] = -1;
 		if (out[i].v != VERDICT_PASS)
 			continue;
-		cls[i] = node_class(&h, &nodes[i]);
+		cls[i] = node_class(t, found[i]);
 		if (cls[i] >= 0)
-			h.c[cls[i]].has_cand = 1;
+			sc[cls[i]].has_cand = 1;
 	}
 	/* The lowest stdev among classes with candidates; ties: first. */
-	for (i = 0; i < h.nc; i++)
-		if (h.c[i].has_cand && (best < 0 ||
-		    h.c[i].stdev < h.c[best].stdev))
+	for (i = 0; i < t->nc; i++)
+		if (sc[i].has_cand && (best < 0 || sc[i].stdev < sc[best].stdev))
 			best = (int)i;
 	for (i = 0; i < n; i++) {
-		char m[160], detail[200];
-
 		if (out[i].v != VERDICT_PASS)
 			continue;
-		why = NULL;
-		if (cls[i] < 0) {
-			snprintf(m, sizeof(m), "node %.100s has no capacity "
-			    "shape", nodes[i].name);
-			why = arena_strndup(ctx->arena, m, strlen(m));
-		} else if (cls[i] != best) {
-			snprintf(m, sizeof(m), "Not best class "
-			    "(best_variance=%.2f this=%.2f)", h.c[best].stdev,
-			    h.c[cls[i]].stdev);
-			why = arena_strndup(ctx->arena, m, strlen(m));
-		}
+		why = cls[i] < 0 ? no_shape(ctx, &nodes[i]) :
+		    cls[i] != best ? not_best(ctx, sc, best, cls[i]) : NULL;
 		if (why) {
 			out[i].v = VERDICT_FAIL;
 			out[i].reason = why;
 		}
-		snprintf(detail, sizeof(detail), "pass=2 class=%d nodes=%zu "
-		    "stdev=%.17g best_class=%d best_stdev=%.17g classes=%zu",
-		    cls[i], cls[i] >= 0 ? h.c[cls[i]].count : 0,
-		    cls[i] >= 0 ? h.c[cls[i]].stdev : NAN, best,
-		    best >= 0 ? h.c[best].stdev : NAN, h.nc);
-		wca_debug_verdict(ctx, pod, &nodes[i], detail, out[i].v, why);
+		wca_debug_verdict(ctx, pod, &nodes[i], out[i].v, why,
+		    "pass=2 class=%d nodes=%zu stdev=%.17g best_class=%d "
+		    "best_stdev=%.17g classes=%zu", cls[i],
+		    cls[i] >= 0 ? t->c[cls[i]].count : 0,
+		    cls[i] >= 0 ? sc[cls[i]].stdev : NAN, best,
+		    best >= 0 ? sc[best].stdev : NAN, t->nc);
 	}
+	if (own)
+		table_free(t);
 	return NULL;
 }
 

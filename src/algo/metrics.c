@@ -10,6 +10,15 @@
 
 #include "nodestore.h"
 
+void
+algo_memo_clear(struct algo_memo *m)
+{
+	if (m != NULL && m->p != NULL)
+		m->free(m->p);
+	if (m != NULL)
+		m->p = NULL;
+}
+
 int
 algo_node_metrics(const struct algo_ctx *ctx, const struct ext_node *n,
     struct ns_view *v, const char **reason)

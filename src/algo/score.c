@@ -74,8 +74,9 @@ adup(const struct algo_ctx *ctx, const char *s)
 /* Pass 1 for one node: NULL, or why it fails.  *type receives its type
  * (NS_TYPE_UNKNOWN when absent). */
 static const char *
-pass1(const struct algo_ctx *ctx, const struct ext_node *n,
-    const double *req, enum ns_node_type *type, double *ratio)
+pass1(const struct algo_ctx *ctx, struct wca_apps *apps,
+    const struct ext_node *n, const double *req, enum ns_node_type *type,
+    double *ratio)
 {
 	const struct config *cfg = ctx->cfg;
 	double free_[DIM_COUNT];
@@ -85,7 +86,7 @@ pass1(const struct algo_ctx *ctx, const struct ext_node *n,
 
 	*type = NS_TYPE_UNKNOWN;
 	*ratio = NAN;
-	if (wca_node_load(ctx, n, cfg->cpu_scale_factor, &w, &why) < 0)
+	if (wca_node_load(ctx, apps, n, cfg->cpu_scale_factor, &w, &why) < 0)
 		return why;
 	if (!(w.v.have & NS_HAVE_TYPE)) {
 		snprintf(m, sizeof(m), (w.v.stale & NS_HAVE_TYPE) ?
@@ -115,9 +116,10 @@ score_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	const struct config *cfg = ctx->cfg;
 	double req[DIM_COUNT], *ratio;
 	enum ns_node_type at, *type;
+	struct wca_apps *apps;
 	const char *app_why;
 	size_t i, passed = 0, kept = 0, nprof = 0;
-	char m[400], detail[200];
+	char m[400];
 
 	for (i = 0; i < n; i++) {
 		out[i].v = VERDICT_PASS;
@@ -127,8 +129,9 @@ score_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 		return cfg->unknown_app == UNKNOWN_APP_FAIL ? app_why : NULL;
 	type = arena_alloc(ctx->arena, (n ? n : 1) * sizeof(*type));
 	ratio = arena_alloc(ctx->arena, (n ? n : 1) * sizeof(*ratio));
+	apps = wca_apps_new(ctx);
 	for (i = 0; i < n; i++) {
-		const char *why = pass1(ctx, &nodes[i], req, &type[i],
+		const char *why = pass1(ctx, apps, &nodes[i], req, &type[i],
 		    &ratio[i]);
 
 		if (why) {
@@ -157,12 +160,11 @@ score_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 		out[i].reason = adup(ctx, m);
 	}
 	for (i = 0; i < n; i++) {
-		snprintf(detail, sizeof(detail), "node_type=%s app_type=%s "
-		    "profiles=%zu dram_hit_ratio=%.17g kept=%zu",
-		    type_names[type[i]], type_names[at], nprof, ratio[i], kept);
-		wca_debug_verdict(ctx, pod, &nodes[i], detail, out[i].v,
+		wca_debug_verdict(ctx, pod, &nodes[i], out[i].v,
 		    out[i].v == VERDICT_DROP ? "not the app's node type" :
-		    out[i].reason);
+		    out[i].reason, "node_type=%s app_type=%s profiles=%zu "
+		    "dram_hit_ratio=%.17g kept=%zu", type_names[type[i]],
+		    type_names[at], nprof, ratio[i], kept);
 	}
 	return NULL;
 }

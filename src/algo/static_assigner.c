@@ -69,7 +69,7 @@ sa_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 		const char *why = NULL;
 		double count = 0;
 		long target = -1;
-		char m[600], detail[96];
+		char m[600];
 
 		if (target_find(cfg, nodes[i].name, NULL) == NULL) {
 			snprintf(m, sizeof(m), "node %.200s not specified in "
@@ -103,9 +103,8 @@ sa_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 		}
 		out[i].v = why ? VERDICT_FAIL : VERDICT_PASS;
 		out[i].reason = why;
-		snprintf(detail, sizeof(detail), "count=%.15g target=%ld",
-		    count, target);
-		wca_debug_verdict(ctx, pod, &nodes[i], detail, out[i].v, why);
+		wca_debug_verdict(ctx, pod, &nodes[i], out[i].v, why,
+		    "count=%.15g target=%ld", count, target);
 	}
 	return NULL;
 }

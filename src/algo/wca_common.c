@@ -8,6 +8,7 @@
 #include "wca_common.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,15 +214,19 @@ wca_dram_hit(const struct algo_ctx *ctx, const struct ext_node *n,
 
 void
 wca_debug_verdict(const struct algo_ctx *ctx, const struct ext_pod *pod,
-    const struct ext_node *n, const char *detail, enum verdict verdict,
-    const char *why)
+    const struct ext_node *n, enum verdict verdict, const char *why,
+    const char *fmt, ...)
 {
 	static const char *const names[] = { "pass", "fail", "drop" };
 
-	char nn[96], an[96];
+	char nn[96], an[96], detail[256];
+	va_list ap;
 
 	if (!log_on(LOGGER_ALGORITHM, LOG_DEBUG))
 		return;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
 	log_debug(LOGGER_ALGORITHM, "filter algorithm=%s node=%s app=%s %s "
 	    "verdict=%s%s%s", algo_name(ctx->cfg->algo),
 	    log_value(nn, sizeof(nn), n->name, n->name_len),
@@ -229,9 +234,62 @@ wca_debug_verdict(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	    "-", detail, names[verdict], why ? ": " : "", why ? why : "");
 }
 
+struct wca_app_slot {
+	const struct ns_app *app;	/* NULL: empty */
+	struct ns_app_view v;
+};
+
+struct wca_apps {
+	struct wca_app_slot *slot;
+	size_t mask;
+};
+
+struct wca_apps *
+wca_apps_new(const struct algo_ctx *ctx)
+{
+	struct wca_apps *c = arena_alloc(ctx->arena, sizeof(*c));
+	size_t n = ctx->store ? ns_app_count(ctx->store) : 0, cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	c->slot = arena_alloc(ctx->arena, cap * sizeof(*c->slot));
+	c->mask = cap - 1;
+	return c;
+}
+
+/* The view of app a, from the store the first time. */
+static const struct ns_app_view *
+app_view(const struct algo_ctx *ctx, struct wca_apps *c,
+    const struct ns_app *a)
+{
+	uint64_t h = (uint64_t)(uintptr_t)a * 0x9e3779b97f4a7c15ull;
+	size_t at = (size_t)(h >> 32) & c->mask, probes;
+
+	for (probes = 0; probes <= c->mask; probes++,
+	    at = (at + 1) & c->mask) {
+		struct wca_app_slot *s = &c->slot[at];
+
+		if (s->app == a)
+			return &s->v;
+		if (s->app == NULL) {
+			ns_app_view(ctx->store, a, ctx->now,
+			    ctx->cfg->staleness, &s->v);
+			s->app = a;
+			return &s->v;
+		}
+	}
+	/* Full (more apps than the store had when the call began: cannot
+	 * happen within one call): the first slot serves as scratch. */
+	ns_app_view(ctx->store, a, ctx->now, ctx->cfg->staleness,
+	    &c->slot[0].v);
+	c->slot[0].app = a;
+	return &c->slot[0].v;
+}
+
 int
-wca_node_load(const struct algo_ctx *ctx, const struct ext_node *n,
-    double cpu_scale, struct wca_node *w, const char **why)
+wca_node_load(const struct algo_ctx *ctx, struct wca_apps *apps,
+    const struct ext_node *n, double cpu_scale, struct wca_node *w,
+    const char **why)
 {
 	const struct config *cfg = ctx->cfg;
 	struct ns_view *v = &w->v;
@@ -266,18 +324,17 @@ wca_node_load(const struct algo_ctx *ctx, const struct ext_node *n,
 		return -1;
 	for (j = 0; j < v->nassigned; j++) {
 		const struct ns_assigned *as = &v->assigned[j];
-		struct ns_app_view av;
+		const struct ns_app_view *av;
 		size_t alen;
 		const char *aname;
 
 		if (as->count <= 0)
 			continue;
-		ns_app_view(ctx->store, as->app, ctx->now, cfg->staleness,
-		    &av);
+		av = app_view(ctx, apps, as->app);
 		for (i = 0; i < cfg->ndims; i++) {
 			enum dim d = cfg->dims[i];
 
-			if (!(av.requested_mask & BIT(d))) {
+			if (!(av->requested_mask & BIT(d))) {
 				aname = ns_app_name(as->app, &alen);
 				snprintf(msg, sizeof(msg), "no requested %s for "
 				    "app %.*s assigned to node %.200s",
@@ -286,7 +343,7 @@ wca_node_load(const struct algo_ctx *ctx, const struct ext_node *n,
 				*why = adup(ctx, msg);
 				return -1;
 			}
-			w->used[d] += av.requested[d] * as->count;
+			w->used[d] += av->requested[d] * as->count;
 		}
 	}
 	if (wca_coupled(cfg)) {
@@ -534,7 +591,16 @@ wca_fit_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
     const struct ext_node *nodes, size_t n, struct filter_out *out,
     double cpu_scale)
 {
+	return wca_fit_filter_found(ctx, pod, nodes, n, out, cpu_scale, NULL);
+}
+
+const char *
+wca_fit_filter_found(const struct algo_ctx *ctx, const struct ext_pod *pod,
+    const struct ext_node *nodes, size_t n, struct filter_out *out,
+    double cpu_scale, const struct ns_node **found)
+{
 	double req[DIM_COUNT], free_[DIM_COUNT];
+	struct wca_apps *apps = wca_apps_new(ctx);
 	struct wca_node w;
 	const char *app_why;
 	size_t i;
@@ -549,10 +615,13 @@ wca_fit_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	for (i = 0; i < n; i++) {
 		const char *why = NULL;
 
-		if (wca_node_load(ctx, &nodes[i], cpu_scale, &w, &why) == 0)
+		if (wca_node_load(ctx, apps, &nodes[i], cpu_scale, &w,
+		    &why) == 0)
 			why = wca_fit(ctx, &w, req, free_);
 		else
 			memset(free_, 0, sizeof(free_));
+		if (found != NULL)
+			found[i] = w.v.node;
 		if (why) {
 			out[i].v = VERDICT_FAIL;
 			out[i].reason = why;
@@ -588,6 +657,7 @@ wca_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	const struct config *cfg = ctx->cfg;
 	double req[DIM_COUNT], f[DIM_COUNT];
 	enum dim keys[DIM_COUNT];
+	struct wca_apps *apps = wca_apps_new(ctx);
 	struct wca_node w;
 	const char *app_why;
 	size_t i;
@@ -601,7 +671,7 @@ wca_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 		double lu = 0, bar = 0, p = 0;
 		int k = -1, j;
 
-		if (wca_node_load(ctx, &nodes[i], 1.0, &w, &why) == 0)
+		if (wca_node_load(ctx, apps, &nodes[i], 1.0, &w, &why) == 0)
 			k = wca_fractions(ctx, &w, req, keys, f, &why);
 		if (k >= 0) {
 			if (what & WCA_PRIO_LU)

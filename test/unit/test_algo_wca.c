@@ -310,7 +310,7 @@ call(enum route r, const struct config *cfg, const struct ns_store *st,
 	if (req < 0)
 		return;
 	ext_scratch_init(&s);
-	ans->status = ext_handle(r, cfg, st, 1.0, &s,
+	ans->status = ext_handle(r, cfg, st, 1.0, NULL, &s,
 	    g->text + g->d.tok[req].start,
 	    g->d.tok[req].end - g->d.tok[req].start, &ans->body, &nodes);
 	ext_scratch_free(&s);
@@ -448,7 +448,7 @@ check_raw(const struct golden *g, const struct config *cfg,
 	double prio[64];
 	struct ext_pod pod;
 	struct arena ar;
-	struct algo_ctx ctx = { cfg, NULL, &ar, st, 1.0 };
+	struct algo_ctx ctx = { cfg, NULL, &ar, st, 1.0, NULL };
 	char buf[64][128], app[128];
 	size_t n = 0, i;
 	int it;
@@ -731,7 +731,7 @@ test_missing_node_data(void)
 
 	ext_scratch_init(&s);
 	buf_init(&out);
-	status = ext_handle(ROUTE_FILTER, cfg, st, 1.0, &s, filt,
+	status = ext_handle(ROUTE_FILTER, cfg, st, 1.0, NULL, &s, filt,
 	    sizeof(filt) - 1, &out, &nodes);
 	T_EQ_INT(status, 200);
 	T_EQ_MEM(out.p, out.len, "{\"Error\":\"\",\"FailedNodes\":{"
@@ -759,7 +759,7 @@ test_missing_node_data(void)
 		T_CHECK(cfg != NULL);
 	}
 	if (cfg) {
-		status = ext_handle(ROUTE_PRIORITIZE, cfg, st, 1.0, &s, filt,
+		status = ext_handle(ROUTE_PRIORITIZE, cfg, st, 1.0, NULL, &s, filt,
 		    sizeof(filt) - 1, &out, &nodes);
 		T_EQ_INT(status, 200);
 		T_EQ_MEM(out.p, out.len, "[{\"Host\":\"node-a\",\"Score\":15},"
@@ -879,11 +879,11 @@ test_zero_capacity(void)
 	T_EQ_INT(ns_commit(st, bd, 0.0), NS_OK);
 	ext_scratch_init(&s);
 	buf_init(&out);
-	T_EQ_INT(ext_handle(ROUTE_FILTER, cfg, st, 1.0, &s, req,
+	T_EQ_INT(ext_handle(ROUTE_FILTER, cfg, st, 1.0, NULL, &s, req,
 	    sizeof(req) - 1, &out, &nodes), 200);
 	T_EQ_MEM(out.p, out.len, want_f, sizeof(want_f) - 1);
 	out.len = 0;
-	T_EQ_INT(ext_handle(ROUTE_PRIORITIZE, cfg, st, 1.0, &s, req,
+	T_EQ_INT(ext_handle(ROUTE_PRIORITIZE, cfg, st, 1.0, NULL, &s, req,
 	    sizeof(req) - 1, &out, &nodes), 200);
 	T_EQ_MEM(out.p, out.len, want_p, sizeof(want_p) - 1);
 	buf_free(&out);
@@ -931,7 +931,7 @@ expect(const char *cf, const struct feed *fd, size_t nfd, enum route route,
 	T_EQ_INT(ns_commit(st, bd, 0.0), NS_OK);
 	ext_scratch_init(&s);
 	buf_init(&out);
-	T_EQ_INT(ext_handle(route, cfg, st, 1.0, &s, req, strlen(req), &out,
+	T_EQ_INT(ext_handle(route, cfg, st, 1.0, NULL, &s, req, strlen(req), &out,
 	    &nodes), want_status);
 	T_EQ_MEM(out.p, out.len, want, strlen(want));
 	buf_free(&out);
@@ -1175,6 +1175,113 @@ test_hierbar_default_weights(void)
 		config_free(cfg);
 	}
 	golden_free(&g);
+}
+
+/* HierBAR's filter answer at `now`, with `memo` or none. */
+static void
+hb_answer(const struct config *cfg, const struct ns_store *st, double now,
+    struct algo_memo *memo, const char *req, struct buf *out)
+{
+	struct ext_scratch s;
+	long nodes;
+
+	ext_scratch_init(&s);
+	out->len = 0;
+	T_EQ_INT(ext_handle(ROUTE_FILTER, cfg, st, now, memo, &s, req,
+	    strlen(req), out, &nodes), 200);
+	buf_addc(out, '\0');
+	ext_scratch_free(&s);
+}
+
+/* One scrape at time t: source 0 serves a1, a2 (cpu 4, mem 8), c1 (cpu
+ * c1_cpu, mem twice that) and app s (1, 1); source 1 serves b1 (4.9,
+ * 8.9: a's shape, but it moves a's class average). */
+static void
+hb_scrape(struct ns_store *st, size_t id, double t, double c1_cpu)
+{
+	struct ns_builder *bd = ns_builder_new(st, id);
+
+	if (id == 0) {
+		add(bd, "wca_node_capacity", "node", "a1", "dim", "cpu", 4);
+		add(bd, "wca_node_capacity", "node", "a1", "dim", "mem", 8);
+		add(bd, "wca_node_capacity", "node", "a2", "dim", "cpu", 4);
+		add(bd, "wca_node_capacity", "node", "a2", "dim", "mem", 8);
+		add(bd, "wca_node_capacity", "node", "c1", "dim", "cpu",
+		    c1_cpu);
+		add(bd, "wca_node_capacity", "node", "c1", "dim", "mem",
+		    2 * c1_cpu);
+		add(bd, "wca_app_requested", "app", "s", "dim", "cpu", 1);
+		add(bd, "wca_app_requested", "app", "s", "dim", "mem", 1);
+	} else {
+		add(bd, "wca_node_capacity", "node", "b1", "dim", "cpu", 4.9);
+		add(bd, "wca_node_capacity", "node", "b1", "dim", "mem", 8.9);
+	}
+	T_EQ_INT(ns_commit(st, bd, t), NS_OK);
+}
+
+/*
+ * HierBAR's table kept in the memo between calls gives exactly the
+ * answer of a table built for the call: reused while the store is
+ * unchanged (t=7), rebuilt after a commit (c1 grows: best_variance
+ * 0.04 -> 0.02) and once data it used goes stale (b1's source, scraped
+ * at 0 with staleness 10, is stale at 10.5: a's class average loses b1,
+ * this=0.08 -> 0.09, although the table was built at 7 from the same
+ * store version).  Each step changes the answer, so a table kept too
+ * long would be seen.
+ */
+static void
+test_hierbar_memo(void)
+{
+	static const char cf[] = "[algorithm]\nname = HierBAR\n"
+	    "dimensions = cpu, mem\n[metrics]\nstaleness = 10\n";
+	static const char req[] = HB_REQ("s", "\"a1\",\"a2\",\"b1\",\"c1\"");
+	static const double when[] = { 6.0, 7.0, 7.0, 10.5 };
+	static const char *const want[] = {
+		"best_variance=0.04 this=0.08", "best_variance=0.04 this=0.08",
+		"best_variance=0.02 this=0.08", "best_variance=0.02 this=0.09"
+	};
+	struct ns_source_spec spec[2] = {
+		{ "http://127.0.0.1:9/a", NULL }, { "http://127.0.0.1:9/b", NULL }
+	};
+	struct config_errors errs;
+	struct config *cfg = config_load_string("t.ini", cf, sizeof(cf) - 1,
+	    &errs);
+	struct ns_store *st = ns_store_new();
+	struct algo_memo memo = { NULL, NULL };
+	struct buf with, without;
+	const void *kept = NULL;
+	size_t k;
+
+	T_CHECK(cfg != NULL);
+	if (cfg == NULL) {
+		ns_store_free(st);
+		return;
+	}
+	buf_init(&with);
+	buf_init(&without);
+	ns_set_sources(st, spec, 2);
+	hb_scrape(st, 1, 0.0, 0);
+	hb_scrape(st, 0, 5.0, 8);
+	for (k = 0; k < 4; k++) {
+		if (k == 2)
+			hb_scrape(st, 0, 6.0, 16);
+		hb_answer(cfg, st, when[k], &memo, req, &with);
+		hb_answer(cfg, st, when[k], NULL, req, &without);
+		if (getenv("T_VERBOSE"))
+			printf("# t=%g %s", when[k], with.p);
+		T_EQ_STR(with.p, without.p);
+		T_CHECK(strstr(with.p, want[k]) != NULL);
+		T_CHECK(memo.p != NULL);
+		if (k == 1)
+			T_CHECK(memo.p == kept);	/* reused */
+		kept = memo.p;
+	}
+	algo_memo_clear(&memo);
+	T_CHECK(memo.p == NULL);
+	buf_free(&with);
+	buf_free(&without);
+	ns_store_free(st);
+	config_free(cfg);
 }
 
 /* statistics.stdev of the spec's worked example (3.6). */
@@ -1536,6 +1643,7 @@ T_SUITE(
 	{ "hierbar_no_loss", test_hierbar_no_loss },
 	{ "hierbar_ties", test_hierbar_ties },
 	{ "hierbar_default_weights", test_hierbar_default_weights },
+	{ "hierbar_memo", test_hierbar_memo },
 	{ "stdev", test_stdev },
 	{ "score_clamp", test_score_clamp },
 	{ "score_strict_and_target", test_score_strict_and_target },
