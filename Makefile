@@ -18,15 +18,16 @@ CPPFLAGS  += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -fno-strict-aliasing
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
-LDLIBS    += $(INIH_LIBS) -lm
+LDLIBS    += $(INIH_LIBS) -lbearssl -lm
 
 # The release binary: fully static against musl, with Debian's libinih.a
-# (spec: ../shared/spec/c-stack.md).  musl-gcc must not see glibc's
-# headers, so the two third-party headers are reached through links.
+# and libbearssl.a (spec: ../shared/spec/c-stack.md).  musl-gcc must not
+# see glibc's headers, so the third-party headers are reached through
+# links; src/compat/ supplies the glibc fortify checks libbearssl.a calls.
 MUSL_CC   ?= musl-gcc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 STATIC_CFLAGS := -O2 -std=c11 $(WARN) -ffunction-sections -fdata-sections
-STATIC_LIBS := /usr/lib/$(MULTIARCH)/libinih.a -lm
+STATIC_LIBS := /usr/lib/$(MULTIARCH)/libinih.a /usr/lib/$(MULTIARCH)/libbearssl.a -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
@@ -34,12 +35,14 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 # build/gen/version.c is rewritten only when the version or revision
 # changes, so a commit relinks the binary without recompiling everything.
 SRCS      := $(wildcard src/*.c src/algo/*.c) build/gen/version.c
+COMPAT    := src/compat/fortify_chk.c
 OBJS      := $(subst build/obj/build/,build/obj/,$(SRCS:%.c=build/obj/%.o))
 SAN_OBJS  := $(subst build/san/build/,build/san/,$(SRCS:%.c=build/san/%.o))
 TEST_SRCS := $(wildcard test/unit/test_*.c)
 TESTS     := $(TEST_SRCS:test/unit/%.c=build/test/%)
 SAN_TESTS := $(TEST_SRCS:test/unit/%.c=build/san/test/%)
-STATIC_OBJS := $(subst build/static/build/,build/static/,$(SRCS:%.c=build/static/%.o))
+STATIC_OBJS := $(subst build/static/build/,build/static/,$(SRCS:%.c=build/static/%.o)) \
+	       $(COMPAT:%.c=build/static/%.o)
 BIN       := build/wca-scheduler
 STATIC_BIN := build/static/wca-scheduler
 SAN_BIN   := build/san/wca-scheduler
@@ -50,7 +53,8 @@ all: check-deps $(BIN)
 
 # Point at the install line instead of a wall of missing-header errors.
 check-deps:
-	@test -f /usr/include/ini.h -a -f /usr/include/jsmn.h || { \
+	@test -f /usr/include/ini.h -a -f /usr/include/jsmn.h -a \
+	  -f /usr/include/bearssl.h || { \
 	  echo "missing build dependencies; run: sudo vendor/deps.sh" >&2; exit 1; }
 
 $(BIN): build/obj/main.o $(OBJS)
@@ -61,9 +65,10 @@ static: $(STATIC_BIN)
 $(STATIC_BIN): build/static/main.o $(STATIC_OBJS)
 	$(MUSL_CC) -static -s -Wl,--gc-sections -o $@ $^ $(STATIC_LIBS)
 
-build/static/inc/.stamp:
+build/static/inc/.stamp: Makefile
 	@mkdir -p $(dir $@)
-	ln -sf /usr/include/ini.h /usr/include/jsmn.h $(dir $@)
+	ln -sf /usr/include/ini.h /usr/include/jsmn.h /usr/include/bearssl.h \
+	    /usr/include/bearssl $(dir $@)
 	@touch $@
 
 build/static/gen/%.o: build/gen/%.c build/static/inc/.stamp

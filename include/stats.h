@@ -42,6 +42,11 @@ struct stats {
 	uint64_t conns_accepted, conns_rejected, conns_timed_out;
 	uint64_t open_conns;
 	uint64_t reloads_ok, reloads_failed;
+	/* TLS serving. */
+	int tls_on;
+	double tls_cert_not_after;                         /* unix seconds */
+	uint64_t tls_handshakes, tls_handshakes_failed, tls_clients_refused;
+	uint64_t tls_reloads_ok, tls_reloads_failed;
 	int last_reload_ok;
 	double last_reload_time;                           /* unix seconds */
 	double start_time;

@@ -11,6 +11,7 @@
  * the handler takes the key and value from the full line it kept.
  */
 #include "config.h"
+#include "tls.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1288,9 +1289,17 @@ validate(struct loader *L)
 		errorf(L, line_or(key_line(L, SEC_SERVER, "client_names"), sl),
 		    "client_names needs client_ca (names are checked on "
 		    "verified client certificates)");
-	if (c->tls_cert)
-		errorf(L, line_or(key_line(L, SEC_SERVER, "tls_cert"), sl),
-		    "tls_cert: TLS serving is not available in this build yet");
+	if (c->tls_cert && c->tls_key) {
+		char err[512];
+		struct tls_creds *tc = tls_creds_load(c->tls_cert, c->tls_key,
+		    c->client_ca, c->client_names, c->nclient_names, err,
+		    sizeof(err));
+
+		if (tc == NULL)
+			errorf(L, line_or(key_line(L, SEC_SERVER, "tls_cert"),
+			    sl), "%s", err);
+		tls_creds_unref(tc);
+	}
 	if (c->algo == ALGO_COUNT) {
 		if (!key_line(L, SEC_ALGORITHM, "name"))
 			errorf(L, al, "missing key 'name' in [algorithm] "

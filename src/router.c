@@ -7,6 +7,7 @@
 #include "log.h"
 #include "nodestore.h"
 #include "scrape.h"
+#include "stats.h"
 #include "storeview.h"
 #include "version.h"
 
@@ -51,6 +52,11 @@ readyz(const struct router_env *env, struct buf *body, struct response *resp)
 {
 	if (env->draining) {
 		text(503, "not ready: shutting down\n", body, resp);
+		return;
+	}
+	if (stats.tls_on && (double)time(NULL) > stats.tls_cert_not_after) {
+		text(503, "not ready: the serving certificate (tls_cert) has "
+		    "expired\n", body, resp);
 		return;
 	}
 	buf_adds(body, "not ready: ");

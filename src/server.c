@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "algo.h"
@@ -43,11 +44,14 @@
 #include "log.h"
 #include "router.h"
 #include "stats.h"
+#include "tls.h"
 
 #define READ_CHUNK      (64 * 1024)
 #define ACCEPT_BURST    64
 #define ACCEPT_PAUSE_MS 100
 #define CONTINUE_LINE   "HTTP/1.1 100 Continue\r\n\r\n"
+/* How often the TLS files' modification times are looked at. */
+#define TLS_CHECK_MS    5000
 
 enum conn_state {
 	CONN_IDLE,
@@ -95,6 +99,10 @@ struct conn {
 	int c_close_after;              /* close once the answer is written */
 
 	struct ext_scratch c_scratch;
+
+	struct tls_conn *c_tls;         /* NULL: plain HTTP */
+	int c_tls_checked;              /* handshake seen and judged */
+	int c_forbidden;                /* client_names refused it: 403 */
 };
 
 struct server {
@@ -109,6 +117,10 @@ struct server {
 	const struct scraper *scraper;
 	const struct ns_store *store;
 	struct algo_memo memo;          /* cleared with each new config */
+
+	struct tls_creds *tls;          /* NULL: plain HTTP */
+	struct loop_timer tls_timer;    /* file checks */
+	unsigned long long tls_bad_stamp;       /* files that failed */
 };
 
 static void conn_process(struct conn *c);
@@ -138,6 +150,7 @@ conn_close(struct conn *c, const char *why)
 	buf_free(&c->c_out);
 	buf_free(&c->c_body);
 	ext_scratch_free(&c->c_scratch);
+	tls_conn_free(c->c_tls);
 	free(c);
 }
 
@@ -156,6 +169,12 @@ conn_on_timer(struct loop *l, void *arg)
 	stats.conns_timed_out++;
 	switch (c->c_state) {
 	case CONN_IDLE:
+		if (c->c_tls && !tls_conn_established(c->c_tls)) {
+			log_info(LOGGER_TLS, "TLS handshake timed out id=%llu "
+			    "peer=%s", (unsigned long long)c->c_id, c->c_peer);
+			conn_close(c, "TLS handshake timeout");
+			return;
+		}
 		conn_close(c, "idle timeout");
 		return;
 	case CONN_WRITE:
@@ -170,6 +189,17 @@ conn_on_timer(struct loop *l, void *arg)
 	}
 }
 
+/* POLLIN, and POLLOUT while TLS records wait for the socket. */
+static void
+conn_poll_in(struct conn *c)
+{
+	int ev = POLLIN;
+
+	if (c->c_tls && tls_conn_pending(c->c_tls))
+		ev |= POLLOUT;
+	loop_set_events(c->c_srv->loop, c->c_fd, ev);
+}
+
 static void
 conn_set_state(struct conn *c, enum conn_state st)
 {
@@ -178,19 +208,27 @@ conn_set_state(struct conn *c, enum conn_state st)
 
 	switch (st) {
 	case CONN_IDLE:
-		loop_timer_after(l, &c->c_timer, ms(cfg->idle_timeout));
-		loop_set_events(l, c->c_fd, POLLIN);
+		/* A handshake must be over within read_timeout of the
+		 * accept, however slowly its bytes come. */
+		if (c->c_tls && !tls_conn_established(c->c_tls)) {
+			if (!loop_timer_pending(&c->c_timer))
+				loop_timer_after(l, &c->c_timer,
+				    ms(cfg->read_timeout));
+		} else
+			loop_timer_after(l, &c->c_timer,
+			    ms(cfg->idle_timeout));
+		conn_poll_in(c);
 		break;
 	case CONN_READ_HEAD:
 		/* read_timeout runs from the request's first byte. */
 		if (c->c_state != CONN_READ_HEAD)
 			loop_timer_after(l, &c->c_timer, ms(cfg->read_timeout));
-		loop_set_events(l, c->c_fd, POLLIN);
+		conn_poll_in(c);
 		break;
 	case CONN_READ_BODY:
 		if (c->c_state == CONN_IDLE || !loop_timer_pending(&c->c_timer))
 			loop_timer_after(l, &c->c_timer, ms(cfg->read_timeout));
-		loop_set_events(l, c->c_fd, POLLIN);
+		conn_poll_in(c);
 		break;
 	case CONN_WRITE:
 		loop_timer_after(l, &c->c_timer, ms(cfg->read_timeout));
@@ -198,6 +236,78 @@ conn_set_state(struct conn *c, enum conn_state st)
 		break;
 	}
 	c->c_state = st;
+}
+
+/* The transport: the socket itself, or TLS over it. */
+static ssize_t
+conn_recv(struct conn *c, void *p, size_t n)
+{
+	if (c->c_tls)
+		return tls_conn_recv(c->c_tls, c->c_fd, p, n);
+	return recv(c->c_fd, p, n, 0);
+}
+
+static ssize_t
+conn_send(struct conn *c, const struct iovec *iov, int n)
+{
+	struct msghdr mh;
+
+	if (c->c_tls)
+		return tls_conn_send(c->c_tls, c->c_fd, iov, n);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
+	mh.msg_iovlen = (size_t)n;
+	return sendmsg(c->c_fd, &mh, MSG_NOSIGNAL);
+}
+
+/* A TLS connection that failed: say why, once, on logger tls. */
+static void
+conn_close_tls_error(struct conn *c, int err)
+{
+	char why[160];
+
+	if (err == EPROTO) {
+		tls_conn_error(c->c_tls, why, sizeof(why));
+		if (tls_conn_established(c->c_tls))
+			log_info(LOGGER_TLS, "TLS error id=%llu peer=%s "
+			    "error=\"%s\"", (unsigned long long)c->c_id,
+			    c->c_peer, why);
+		else {
+			stats.tls_handshakes_failed++;
+			log_info(LOGGER_TLS, "TLS handshake failed id=%llu "
+			    "peer=%s error=\"%s\"", (unsigned long long)c->c_id,
+			    c->c_peer, why);
+		}
+		conn_close(c, why);
+		return;
+	}
+	if (!tls_conn_established(c->c_tls))
+		stats.tls_handshakes_failed++;
+	conn_close(c, strerror(err));
+}
+
+/* Once, after the handshake: who the client is and whether it may call. */
+static void
+conn_tls_judge(struct conn *c)
+{
+	char desc[96];
+
+	if (c->c_tls == NULL || c->c_tls_checked ||
+	    !tls_conn_established(c->c_tls))
+		return;
+	c->c_tls_checked = 1;
+	stats.tls_handshakes++;
+	tls_conn_describe(c->c_tls, desc, sizeof(desc));
+	log_debug(LOGGER_TLS, "TLS established id=%llu peer=%s %s client=%s",
+	    (unsigned long long)c->c_id, c->c_peer, desc,
+	    tls_conn_identity(c->c_tls));
+	if (!tls_conn_allowed(c->c_tls)) {
+		c->c_forbidden = 1;
+		stats.tls_clients_refused++;
+		log_warn(LOGGER_TLS, "client not in client_names id=%llu "
+		    "peer=%s client=\"%s\"", (unsigned long long)c->c_id,
+		    c->c_peer, tls_conn_identity(c->c_tls));
+	}
 }
 
 /*
@@ -235,7 +345,6 @@ conn_flush(struct conn *c)
 
 	while (c->c_out_off < total) {
 		struct iovec iov[2];
-		struct msghdr mh;
 		int n_iov = 0;
 		ssize_t n;
 
@@ -250,10 +359,7 @@ conn_flush(struct conn *c)
 			iov[n_iov].iov_base = c->c_body.p + boff;
 			iov[n_iov++].iov_len = c->c_body_out - boff;
 		}
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = iov;
-		mh.msg_iovlen = (size_t)n_iov;
-		n = sendmsg(c->c_fd, &mh, MSG_NOSIGNAL);
+		n = conn_send(c, iov, n_iov);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -261,7 +367,10 @@ conn_flush(struct conn *c)
 				conn_set_state(c, CONN_WRITE);
 				return 0;
 			}
-			conn_close(c, strerror(errno));
+			if (c->c_tls)
+				conn_close_tls_error(c, errno);
+			else
+				conn_close(c, strerror(errno));
 			return -1;
 		}
 		c->c_out_off += (size_t)n;
@@ -269,12 +378,30 @@ conn_flush(struct conn *c)
 			loop_timer_after(c->c_srv->loop, &c->c_timer,
 			    ms(c->c_srv->cfg->read_timeout));
 	}
+	if (c->c_tls && tls_conn_pending(c->c_tls)) {
+		/* The last records are still in the engine. */
+		int r = tls_conn_push(c->c_tls, c->c_fd);
+
+		if (r < 0) {
+			conn_close_tls_error(c, errno);
+			return -1;
+		}
+		if (r == 0) {
+			conn_set_state(c, CONN_WRITE);
+			return 0;
+		}
+	}
 	c->c_out.len = 0;
 	c->c_body.len = 0;
 	c->c_body_out = 0;
 	c->c_out_off = 0;
 	if (c->c_close_after) {
-		/* Half-close first so the client reads the whole answer. */
+		/* close_notify (best effort), then half-close so the client
+		 * reads the whole answer. */
+		if (c->c_tls) {
+			tls_conn_close(c->c_tls);
+			tls_conn_push(c->c_tls, c->c_fd);
+		}
 		shutdown(c->c_fd, SHUT_WR);
 		conn_close(c, "closed after answer");
 		return -1;
@@ -365,8 +492,16 @@ conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 	if (!c->c_req.keep_alive || s->draining)
 		c->c_close_after = 1;
 	c->c_body.len = 0;
-	router_dispatch(&env, &c->c_req, body, len, &c->c_scratch, &c->c_body,
-	    &resp);
+	if (c->c_forbidden) {
+		char msg[700];
+
+		snprintf(msg, sizeof(msg), "client certificate %s is not in "
+		    "client_names", tls_conn_identity(c->c_tls));
+		router_error(403, msg, &c->c_body, &resp);
+		c->c_close_after = 1;
+	} else
+		router_dispatch(&env, &c->c_req, body, len, &c->c_scratch,
+		    &c->c_body, &resp);
 	conn_queue_answer(c, &resp, c->c_req.method == HTTP_HEAD);
 	us = loop_clock_us() - t0;
 	stats_request(resp.route, resp.status, us, len, resp.nodes);
@@ -556,13 +691,16 @@ conn_read(struct conn *c)
 		if (want > limit - c->c_in.len)
 			want = limit - c->c_in.len;
 		conn_reserve_in(c, want);
-		n = recv(c->c_fd, c->c_in.p + c->c_in.len, want, 0);
+		n = conn_recv(c, c->c_in.p + c->c_in.len, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			conn_close(c, strerror(errno));
+			if (c->c_tls)
+				conn_close_tls_error(c, errno);
+			else
+				conn_close(c, strerror(errno));
 			return;
 		}
 		if (n == 0) {
@@ -570,9 +708,12 @@ conn_read(struct conn *c)
 			break;
 		}
 		c->c_in.len += (size_t)n;
-		if ((size_t)n < want)
+		/* TLS hands out a record at a time: read on to EAGAIN, or
+		 * plaintext would wait in the engine with the socket empty. */
+		if ((size_t)n < want && c->c_tls == NULL)
 			break;
 	}
+	conn_tls_judge(c);
 	conn_process(c);
 }
 
@@ -583,7 +724,16 @@ conn_on_io(struct loop *l, int fd, int revents, void *arg)
 
 	(void)l;
 	(void)fd;
-	if (revents & POLLOUT) {
+	if ((revents & POLLOUT) && c->c_state != CONN_WRITE && c->c_tls) {
+		/* Handshake records waiting for room in the socket. */
+		if (tls_conn_push(c->c_tls, c->c_fd) < 0) {
+			conn_close_tls_error(c, errno);
+			return;
+		}
+		conn_poll_in(c);
+		if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+			return;
+	} else if (revents & POLLOUT) {
 		if (conn_flush(c) < 0)
 			return;
 		conn_process(c);
@@ -652,9 +802,13 @@ accept_one(struct server *s, struct listener *ls, int fd,
 	s->nconns++;
 	stats.open_conns++;
 	stats.conns_accepted++;
+	if (s->tls)
+		c->c_tls = tls_conn_new(s->tls);
 	loop_add(s->loop, fd, POLLIN, conn_on_io, c);
 	c->c_state = CONN_IDLE;
-	loop_timer_after(s->loop, &c->c_timer, ms(s->cfg->idle_timeout));
+	/* The handshake (TLS) or the first request must start in time. */
+	loop_timer_after(s->loop, &c->c_timer, ms(s->tls ?
+	    s->cfg->read_timeout : s->cfg->idle_timeout));
 	log_debug(LOGGER_HTTP, "connection accepted id=%llu peer=%s listen=%s",
 	    (unsigned long long)c->c_id, c->c_peer, ls->text);
 }
@@ -803,17 +957,93 @@ listeners_apply(struct server *s, const struct config *cfg, char *err,
 	return 0;
 }
 
+/* The TLS files of cfg, loaded; *out NULL without tls_cert.  0 or -1. */
+static int
+tls_load(const struct config *cfg, struct tls_creds **out, char *err,
+    size_t errlen)
+{
+	*out = NULL;
+	if (cfg->tls_cert == NULL)
+		return 0;
+	*out = tls_creds_load(cfg->tls_cert, cfg->tls_key, cfg->client_ca,
+	    cfg->client_names, cfg->nclient_names, err, errlen);
+	return *out ? 0 : -1;
+}
+
+/* Serve with c from now on (new handshakes; open connections keep the
+ * credentials they were accepted with). */
+static void
+tls_install(struct server *s, struct tls_creds *c)
+{
+	tls_creds_unref(s->tls);
+	s->tls = c;
+	s->tls_bad_stamp = 0;
+	stats.tls_on = c != NULL;
+	if (c == NULL) {
+		loop_timer_cancel(s->loop, &s->tls_timer);
+		return;
+	}
+	stats.tls_cert_not_after = tls_creds_not_after(c);
+	if (!loop_timer_pending(&s->tls_timer))
+		loop_timer_after(s->loop, &s->tls_timer, TLS_CHECK_MS);
+	if ((double)time(NULL) > stats.tls_cert_not_after)
+		log_error(LOGGER_TLS, "the serving certificate has expired "
+		    "cert=%s", s->cfg ? s->cfg->tls_cert : "-");
+}
+
+/*
+ * Every TLS_CHECK_MS: files that changed are loaded; what fails to load
+ * is logged once per state of the files, and the old credentials serve
+ * on.
+ */
+static void
+tls_check_files(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+	const struct config *cfg = s->cfg;
+	struct tls_creds *c;
+	unsigned long long stamp;
+	char err[512];
+
+	loop_timer_after(l, &s->tls_timer, TLS_CHECK_MS);
+	if (s->tls == NULL || !tls_creds_files_changed(s->tls))
+		return;
+	stamp = tls_creds_files_stamp(cfg->tls_cert, cfg->tls_key,
+	    cfg->client_ca);
+	if (stamp == s->tls_bad_stamp)
+		return;
+	if (tls_load(cfg, &c, err, sizeof(err)) < 0) {
+		stats.tls_reloads_failed++;
+		s->tls_bad_stamp = stamp;
+		log_error(LOGGER_TLS, "TLS files changed but were rejected, the "
+		    "old credentials keep serving: %s", err);
+		return;
+	}
+	tls_install(s, c);
+	stats.tls_reloads_ok++;
+	log_info(LOGGER_TLS, "TLS files reloaded cert=%s not_after=%.0f",
+	    cfg->tls_cert, stats.tls_cert_not_after);
+}
+
 struct server *
 server_new(struct loop *l, struct config *cfg, char *err, size_t errlen)
 {
 	struct server *s = xcalloc(1, sizeof(*s));
+	struct tls_creds *c;
 
 	s->loop = l;
+	loop_timer_init(&s->tls_timer, tls_check_files, s);
+	if (tls_load(cfg, &c, err, errlen) < 0) {
+		free(s);
+		return NULL;
+	}
 	if (listeners_apply(s, cfg, err, errlen) < 0) {
+		tls_creds_unref(c);
 		free(s);
 		return NULL;
 	}
 	s->cfg = cfg;
+	tls_install(s, c);
 	return s;
 }
 
@@ -821,15 +1051,26 @@ int
 server_reload(struct server *s, struct config *cfg, char *err,
     size_t errlen)
 {
+	struct tls_creds *c;
+
 	if (s->draining) {
 		snprintf(err, errlen, "shutting down");
 		return -1;
 	}
-	if (listeners_apply(s, cfg, err, errlen) < 0)
+	if (tls_load(cfg, &c, err, errlen) < 0) {
+		stats.tls_reloads_failed++;
 		return -1;
+	}
+	if (listeners_apply(s, cfg, err, errlen) < 0) {
+		tls_creds_unref(c);
+		return -1;
+	}
 	algo_memo_clear(&s->memo);
 	config_free(s->cfg);
 	s->cfg = cfg;
+	if (c != NULL)
+		stats.tls_reloads_ok++;
+	tls_install(s, c);
 	return 0;
 }
 
@@ -887,6 +1128,8 @@ server_free(struct server *s)
 	listeners_close(s, s->ls, s->nls);
 	free(s->ls);
 	algo_memo_clear(&s->memo);
+	loop_timer_cancel(s->loop, &s->tls_timer);
+	tls_creds_unref(s->tls);
 	config_free(s->cfg);
 	free(s);
 }

@@ -205,6 +205,28 @@ stats_render(struct buf *o, const char *algorithm)
 	    "Unix time of the last reload attempt (or the start).");
 	buf_printf(o, "wca_scheduler_config_last_reload_timestamp_seconds "
 	    "%.3f\n", stats.last_reload_time);
+	if (stats.tls_on) {
+		stats_metric_head(o, "wca_scheduler_tls_certificate_expiry_timestamp_seconds",
+		    "gauge", "notAfter of the serving certificate, Unix time.");
+		buf_printf(o, "wca_scheduler_tls_certificate_expiry_timestamp_seconds "
+		    "%.0f\n", stats.tls_cert_not_after);
+		stats_scalar(o, "wca_scheduler_tls_handshakes_total", "counter",
+		    "TLS handshakes completed (full or resumed).",
+		    stats.tls_handshakes);
+		stats_scalar(o, "wca_scheduler_tls_handshake_failures_total",
+		    "counter", "TLS handshakes that failed or were abandoned.",
+		    stats.tls_handshakes_failed);
+		stats_scalar(o, "wca_scheduler_tls_clients_refused_total",
+		    "counter", "Verified clients whose name is not in "
+		    "client_names (answered 403).", stats.tls_clients_refused);
+		stats_metric_head(o, "wca_scheduler_tls_reloads_total", "counter",
+		    "Loads of changed TLS files (SIGHUP or a file change), by "
+		    "result.");
+		buf_printf(o, "wca_scheduler_tls_reloads_total{result=\"success\"} "
+		    "%llu\n", (unsigned long long)stats.tls_reloads_ok);
+		buf_printf(o, "wca_scheduler_tls_reloads_total{result=\"failure\"} "
+		    "%llu\n", (unsigned long long)stats.tls_reloads_failed);
+	}
 	stats_metric_head(o, "wca_scheduler_start_time_seconds", "gauge",
 	    "Unix time the process started.");
 	buf_printf(o, "wca_scheduler_start_time_seconds %.3f\n",

@@ -63,7 +63,10 @@ name = NOP
 class Server:
     """One wca-scheduler process with its own config file and log."""
 
-    def __init__(self, extra="", text=None, **kw):
+    def __init__(self, extra="", text=None, tls=None, **kw):
+        # tls: an ssl.SSLContext the harness's own requests (readiness)
+        # go through, for a server that serves HTTPS.
+        self.tls = tls
         self.dir = tempfile.mkdtemp(prefix="wca-e2e-")
         self.port = kw.pop("port", None) or free_port()
         opts = dict(listen="127.0.0.1:%d" % self.port, max_connections=64,
@@ -92,7 +95,8 @@ class Server:
             if self.proc.poll() is not None:
                 raise TestFailure("server exited early (%s): %s" % (self.proc.returncode, self.stderr()))
             try:
-                st, _, _ = request("GET", "/healthz", port=self.port, timeout=1)
+                st, _, _ = request("GET", "/healthz", port=self.port, timeout=1,
+                                   tls=self.tls)
                 if st == 200:
                     return
             except OSError:
@@ -152,10 +156,17 @@ class Server:
 
 # ---- HTTP over raw sockets (so tests control every byte) ----
 
-def connect(port, host="127.0.0.1", timeout=5.0, family=socket.AF_INET):
+def connect(port, host="127.0.0.1", timeout=5.0, family=socket.AF_INET, tls=None):
+    """A connected socket; with tls (an ssl.SSLContext), after the handshake."""
     s = socket.socket(family, socket.SOCK_STREAM)
     s.settimeout(timeout)
     s.connect((host, port))
+    if tls is not None:
+        try:
+            s = tls.wrap_socket(s, server_hostname="localhost")
+        except BaseException:
+            s.close()
+            raise
     return s
 
 
@@ -219,10 +230,10 @@ def build_request(method, path, body=None, headers=None, version="HTTP/1.1"):
     return raw + (body if body is not None else b"")
 
 
-def request(method, path, body=None, port=None, headers=None, timeout=10.0):
+def request(method, path, body=None, port=None, headers=None, timeout=10.0, tls=None):
     if isinstance(body, str):
         body = body.encode()
-    s = connect(port, timeout=timeout)
+    s = connect(port, timeout=timeout, tls=tls)
     try:
         s.sendall(build_request(method, path, body, headers))
         st, hd, b = Reader(s).response(head_only=(method == "HEAD"))

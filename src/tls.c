@@ -1,0 +1,1070 @@
+/*
+ * HTTPS serving with BearSSL (see tls.h).
+ *
+ * Files: PEM objects are decoded with br_pem_decoder; the key with
+ * br_skey_decoder (PKCS#8, SEC1 and PKCS#1), deep-copied because the
+ * decoder's result points into the decoder; trust anchors with
+ * br_x509_decoder.  The key must match the leaf certificate: a mismatch
+ * would otherwise show only as failed handshakes.
+ *
+ * Connections: TLS 1.2 only (all BearSSL has), ECDHE with AES-GCM or
+ * ChaCha20-Poly1305, the server's preference, no renegotiation, ALPN
+ * http/1.1.  Client authentication wraps br_x509_minimal: the wrapper
+ * keeps the end-entity certificate's bytes during the handshake to read
+ * its DNS SANs (BearSSL extracts the CN, not a list of SANs).
+ *
+ * Sessions: BearSSL keeps no peer certificate in a session, so a resumed
+ * session would come without a client identity.  The cache wraps the
+ * LRU and remembers each session's identity beside it; a session whose
+ * identity is gone is not resumed (a full handshake instead).
+ */
+#include "tls.h"
+
+#include <bearssl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "x509.h"
+
+#define TLS_FILE_MAX	(1 << 20)	/* PEM files larger are refused */
+#define TLS_OUT_BUF	(8192 + 85)	/* records of up to 8 KiB out */
+#define TLS_CACHE_BYTES	(64 * 1024)	/* LRU: about 650 sessions */
+#define TLS_IDENT_SLOTS	256
+#define TLS_EE_MAX	(16 * 1024)	/* client certificates larger: no
+					   SANs read (CN still checked) */
+#define CN_MAX		128
+#define DNS_MAX		384
+
+/* ---- files ---- */
+
+struct pem_obj {
+	char name[128];
+	struct buf der;
+};
+
+struct pem_list {
+	struct pem_obj *o;
+	size_t n;
+};
+
+static void
+pem_list_free(struct pem_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		buf_free(&l->o[i].der);
+	free(l->o);
+	l->o = NULL;
+	l->n = 0;
+}
+
+static void
+pem_append(void *ctx, const void *p, size_t n)
+{
+	buf_add(ctx, p, n);
+}
+
+static int
+read_file(const char *path, struct buf *out, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		buf_reserve(out, 4096);
+		n = read(fd, out->p + out->len, 4096);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		out->len += (size_t)n;
+		if (out->len > TLS_FILE_MAX) {
+			close(fd);
+			snprintf(err, errlen, "%s: larger than %d bytes", path,
+			    TLS_FILE_MAX);
+			return -1;
+		}
+	}
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Every PEM object of a file, in order. */
+static int
+pem_read(const char *path, struct pem_list *l, char *err, size_t errlen)
+{
+	br_pem_decoder_context pc;
+	struct buf text;
+	const char *p;
+	size_t len;
+	int inobj = 0;
+
+	buf_init(&text);
+	if (read_file(path, &text, err, errlen) < 0) {
+		buf_free(&text);
+		return -1;
+	}
+	buf_addc(&text, '\n');	/* the decoder needs the last line's end */
+	br_pem_decoder_init(&pc);
+	p = text.p;
+	len = text.len;
+	while (len > 0) {
+		size_t k = br_pem_decoder_push(&pc, p, len);
+
+		p += k;
+		len -= k;
+		switch (br_pem_decoder_event(&pc)) {
+		case BR_PEM_BEGIN_OBJ: {
+			struct pem_obj *o;
+
+			l->o = xrealloc(l->o, (l->n + 1) * sizeof(*l->o));
+			o = &l->o[l->n++];
+			snprintf(o->name, sizeof(o->name), "%s",
+			    br_pem_decoder_name(&pc));
+			buf_init(&o->der);
+			br_pem_decoder_setdest(&pc, pem_append, &o->der);
+			inobj = 1;
+			break;
+		}
+		case BR_PEM_END_OBJ:
+			inobj = 0;
+			break;
+		case BR_PEM_ERROR:
+			snprintf(err, errlen, "%s: not valid PEM", path);
+			buf_free(&text);
+			return -1;
+		default:
+			break;
+		}
+	}
+	buf_free(&text);
+	if (inobj) {
+		snprintf(err, errlen, "%s: PEM object without an END line",
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned char *
+dup_bytes(const void *p, size_t n)
+{
+	unsigned char *d = xmalloc(n ? n : 1);
+
+	memcpy(d, p, n);
+	return d;
+}
+
+/* ---- credentials ---- */
+
+struct ident {
+	char cn[CN_MAX];
+	char dns[DNS_MAX];	/* "a,b,c" */
+};
+
+struct ident_slot {
+	unsigned char id[32];
+	int used;
+	struct ident who;
+};
+
+struct sess_cache {
+	const br_ssl_session_cache_class *vtable;
+	br_ssl_session_cache_lru lru;
+	unsigned char store[TLS_CACHE_BYTES];
+	struct ident_slot slot[TLS_IDENT_SLOTS];
+	unsigned next;
+};
+
+struct tls_creds {
+	unsigned refs;
+	br_x509_certificate *chain;
+	size_t nchain;
+	int key_type;			/* BR_KEYTYPE_EC or _RSA */
+	br_ec_private_key ec;
+	br_rsa_private_key rsa;
+	unsigned issuer_type;		/* key type of the leaf's signer */
+	double not_after;
+	br_x509_trust_anchor *ta;
+	size_t nta;
+	char **names;
+	size_t nnames;
+	char *cert_path, *key_path, *ca_path;
+	unsigned long long stamp;
+	struct sess_cache cache;
+};
+
+static void
+creds_free(struct tls_creds *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nchain; i++)
+		free(c->chain[i].data);
+	free(c->chain);
+	free(c->ec.x);
+	free(c->rsa.p);
+	free(c->rsa.q);
+	free(c->rsa.dp);
+	free(c->rsa.dq);
+	free(c->rsa.iq);
+	for (i = 0; i < c->nta; i++) {
+		free(c->ta[i].dn.data);
+		if (c->ta[i].pkey.key_type == BR_KEYTYPE_RSA) {
+			free(c->ta[i].pkey.key.rsa.n);
+			free(c->ta[i].pkey.key.rsa.e);
+		} else
+			free(c->ta[i].pkey.key.ec.q);
+	}
+	free(c->ta);
+	for (i = 0; i < c->nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->cert_path);
+	free(c->key_path);
+	free(c->ca_path);
+	free(c);
+}
+
+struct tls_creds *
+tls_creds_ref(struct tls_creds *c)
+{
+	c->refs++;
+	return c;
+}
+
+void
+tls_creds_unref(struct tls_creds *c)
+{
+	if (c != NULL && --c->refs == 0)
+		creds_free(c);
+}
+
+double
+tls_creds_not_after(const struct tls_creds *c)
+{
+	return c->not_after;
+}
+
+static unsigned long long
+stamp_add(unsigned long long h, const char *path)
+{
+	struct stat st;
+	unsigned long long v[4] = { 0, 0, 0, 0 };
+	size_t i;
+
+	if (path != NULL && stat(path, &st) == 0) {
+		v[0] = (unsigned long long)st.st_mtim.tv_sec;
+		v[1] = (unsigned long long)st.st_mtim.tv_nsec;
+		v[2] = (unsigned long long)st.st_size;
+		v[3] = (unsigned long long)st.st_ino;
+	} else if (path != NULL)
+		v[0] = ~0ull;	/* gone */
+	for (i = 0; i < 4; i++)
+		h = (h ^ v[i]) * 1099511628211ull;
+	return h;
+}
+
+unsigned long long
+tls_creds_files_stamp(const char *cert, const char *key, const char *ca)
+{
+	unsigned long long h = 1469598103934665603ull;
+
+	h = stamp_add(h, cert);
+	h = stamp_add(h, key);
+	return stamp_add(h, ca);
+}
+
+int
+tls_creds_files_changed(const struct tls_creds *c)
+{
+	return tls_creds_files_stamp(c->cert_path, c->key_path, c->ca_path)
+	    != c->stamp;
+}
+
+/* The leaf's public key, signer type and notAfter; 0 or -1. */
+static int
+leaf_facts(struct tls_creds *c, br_x509_pkey *pk, unsigned char *kbuf,
+    size_t kcap, char *err, size_t errlen)
+{
+	br_x509_decoder_context dc;
+	const br_x509_pkey *p;
+
+	br_x509_decoder_init(&dc, NULL, NULL);
+	br_x509_decoder_push(&dc, c->chain[0].data, c->chain[0].data_len);
+	p = br_x509_decoder_get_pkey(&dc);
+	if (p == NULL) {
+		snprintf(err, errlen, "%s: the first certificate cannot be "
+		    "decoded (BearSSL error %d)", c->cert_path,
+		    br_x509_decoder_last_error(&dc));
+		return -1;
+	}
+	c->issuer_type = (unsigned)br_x509_decoder_get_signer_key_type(&dc);
+	/* Days since 0000-01-01 (proleptic Gregorian); 1970 is day 719528. */
+	c->not_after = ((double)dc.notafter_days - 719528.0) * 86400.0 +
+	    (double)dc.notafter_seconds;
+	*pk = *p;
+	if (p->key_type == BR_KEYTYPE_EC) {
+		if (p->key.ec.qlen > kcap)
+			return -1;
+		memcpy(kbuf, p->key.ec.q, p->key.ec.qlen);
+		pk->key.ec.q = kbuf;
+	} else {
+		if (p->key.rsa.nlen > kcap)
+			return -1;
+		memcpy(kbuf, p->key.rsa.n, p->key.rsa.nlen);
+		pk->key.rsa.n = kbuf;
+	}
+	return 0;
+}
+
+/* The private key of the key file, deep-copied; it must match pk. */
+static int
+load_key(struct tls_creds *c, const br_x509_pkey *pk, char *err,
+    size_t errlen)
+{
+	struct pem_list l = { NULL, 0 };
+	br_skey_decoder_context kc;
+	size_t i;
+	int found = 0, e;
+
+	if (pem_read(c->key_path, &l, err, errlen) < 0) {
+		pem_list_free(&l);
+		return -1;
+	}
+	for (i = 0; i < l.n && !found; i++) {
+		if (strcmp(l.o[i].name, "PRIVATE KEY") != 0 &&
+		    strcmp(l.o[i].name, "EC PRIVATE KEY") != 0 &&
+		    strcmp(l.o[i].name, "RSA PRIVATE KEY") != 0)
+			continue;	/* e.g. EC PARAMETERS */
+		found = 1;
+		br_skey_decoder_init(&kc);
+		br_skey_decoder_push(&kc, l.o[i].der.p, l.o[i].der.len);
+	}
+	pem_list_free(&l);
+	if (!found) {
+		snprintf(err, errlen, "%s: no PRIVATE KEY, EC PRIVATE KEY or "
+		    "RSA PRIVATE KEY in it", c->key_path);
+		return -1;
+	}
+	if ((e = br_skey_decoder_last_error(&kc)) != 0) {
+		snprintf(err, errlen, "%s: the key cannot be decoded (BearSSL "
+		    "error %d; EC P-256/P-384/P-521 or RSA expected)",
+		    c->key_path, e);
+		return -1;
+	}
+	c->key_type = br_skey_decoder_key_type(&kc);
+	if (c->key_type == BR_KEYTYPE_EC) {
+		const br_ec_private_key *k = br_skey_decoder_get_ec(&kc);
+		unsigned char q[BR_EC_KBUF_PUB_MAX_SIZE];
+		br_ec_public_key pub;
+
+		c->ec.curve = k->curve;
+		c->ec.x = dup_bytes(k->x, k->xlen);
+		c->ec.xlen = k->xlen;
+		if (br_ec_compute_pub(br_ec_get_default(), &pub, q, &c->ec) ==
+		    0 || pk->key_type != BR_KEYTYPE_EC ||
+		    pub.curve != pk->key.ec.curve ||
+		    pub.qlen != pk->key.ec.qlen ||
+		    memcmp(pub.q, pk->key.ec.q, pub.qlen) != 0)
+			goto mismatch;
+	} else {
+		const br_rsa_private_key *k = br_skey_decoder_get_rsa(&kc);
+		br_rsa_compute_modulus mod = br_rsa_compute_modulus_get_default();
+		unsigned char *n;
+		size_t nlen;
+
+		c->rsa = *k;
+		c->rsa.p = dup_bytes(k->p, k->plen);
+		c->rsa.q = dup_bytes(k->q, k->qlen);
+		c->rsa.dp = dup_bytes(k->dp, k->dplen);
+		c->rsa.dq = dup_bytes(k->dq, k->dqlen);
+		c->rsa.iq = dup_bytes(k->iq, k->iqlen);
+		if (pk->key_type != BR_KEYTYPE_RSA)
+			goto mismatch;
+		nlen = mod(NULL, &c->rsa);
+		n = xmalloc(nlen ? nlen : 1);
+		mod(n, &c->rsa);
+		e = nlen != pk->key.rsa.nlen ||
+		    memcmp(n, pk->key.rsa.n, nlen) != 0;
+		free(n);
+		if (e)
+			goto mismatch;
+	}
+	return 0;
+mismatch:
+	snprintf(err, errlen, "%s: the key does not match the certificate "
+	    "of %s", c->key_path, c->cert_path);
+	return -1;
+}
+
+static int
+load_chain(struct tls_creds *c, char *err, size_t errlen)
+{
+	struct pem_list l = { NULL, 0 };
+	size_t i;
+
+	if (pem_read(c->cert_path, &l, err, errlen) < 0) {
+		pem_list_free(&l);
+		return -1;
+	}
+	c->chain = xcalloc(l.n ? l.n : 1, sizeof(*c->chain));
+	for (i = 0; i < l.n; i++) {
+		if (strcmp(l.o[i].name, "CERTIFICATE") != 0)
+			continue;
+		c->chain[c->nchain].data = dup_bytes(l.o[i].der.p,
+		    l.o[i].der.len);
+		c->chain[c->nchain++].data_len = l.o[i].der.len;
+	}
+	pem_list_free(&l);
+	if (c->nchain == 0) {
+		snprintf(err, errlen, "%s: no CERTIFICATE in it", c->cert_path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_anchors(struct tls_creds *c, char *err, size_t errlen)
+{
+	struct pem_list l = { NULL, 0 };
+	size_t i;
+
+	if (pem_read(c->ca_path, &l, err, errlen) < 0) {
+		pem_list_free(&l);
+		return -1;
+	}
+	c->ta = xcalloc(l.n ? l.n : 1, sizeof(*c->ta));
+	for (i = 0; i < l.n; i++) {
+		br_x509_decoder_context dc;
+		br_x509_trust_anchor *ta;
+		const br_x509_pkey *pk;
+		struct buf dn;
+
+		if (strcmp(l.o[i].name, "CERTIFICATE") != 0)
+			continue;
+		buf_init(&dn);
+		br_x509_decoder_init(&dc, pem_append, &dn);
+		br_x509_decoder_push(&dc, l.o[i].der.p, l.o[i].der.len);
+		pk = br_x509_decoder_get_pkey(&dc);
+		if (pk == NULL) {
+			snprintf(err, errlen, "%s: certificate %zu cannot be "
+			    "decoded (BearSSL error %d)", c->ca_path, i + 1,
+			    br_x509_decoder_last_error(&dc));
+			buf_free(&dn);
+			pem_list_free(&l);
+			return -1;
+		}
+		ta = &c->ta[c->nta++];
+		ta->dn.data = dup_bytes(dn.p, dn.len);
+		ta->dn.len = dn.len;
+		buf_free(&dn);
+		ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+		ta->pkey = *pk;
+		if (pk->key_type == BR_KEYTYPE_RSA) {
+			ta->pkey.key.rsa.n = dup_bytes(pk->key.rsa.n,
+			    pk->key.rsa.nlen);
+			ta->pkey.key.rsa.e = dup_bytes(pk->key.rsa.e,
+			    pk->key.rsa.elen);
+		} else
+			ta->pkey.key.ec.q = dup_bytes(pk->key.ec.q,
+			    pk->key.ec.qlen);
+	}
+	pem_list_free(&l);
+	if (c->nta == 0) {
+		snprintf(err, errlen, "%s: no CERTIFICATE in it", c->ca_path);
+		return -1;
+	}
+	return 0;
+}
+
+static const br_ssl_session_cache_class sess_cache_class;
+
+struct tls_creds *
+tls_creds_load(const char *cert, const char *key, const char *ca,
+    char *const *names, size_t nnames, char *err, size_t errlen)
+{
+	struct tls_creds *c = xcalloc(1, sizeof(*c));
+	unsigned char kbuf[1024];
+	br_x509_pkey pk;
+	size_t i;
+
+	c->refs = 1;
+	c->cert_path = xstrdup(cert);
+	c->key_path = xstrdup(key);
+	c->ca_path = ca ? xstrdup(ca) : NULL;
+	/* Stamp first: a file replaced while it is read shows as changed. */
+	c->stamp = tls_creds_files_stamp(cert, key, ca);
+	if (load_chain(c, err, errlen) < 0 ||
+	    leaf_facts(c, &pk, kbuf, sizeof(kbuf), err, errlen) < 0 ||
+	    load_key(c, &pk, err, errlen) < 0 ||
+	    (ca && load_anchors(c, err, errlen) < 0)) {
+		creds_free(c);
+		return NULL;
+	}
+	c->names = xcalloc(nnames ? nnames : 1, sizeof(*c->names));
+	for (i = 0; i < nnames; i++)
+		c->names[i] = xstrdup(names[i]);
+	c->nnames = nnames;
+	c->cache.vtable = &sess_cache_class;
+	br_ssl_session_cache_lru_init(&c->cache.lru, c->cache.store,
+	    sizeof(c->cache.store));
+	return c;
+}
+
+/* ---- connections ---- */
+
+struct x509_wrap {
+	const br_x509_class *vtable;	/* first: BearSSL calls through it */
+	br_x509_minimal_context mini;
+	struct tls_conn *t;
+	unsigned ncert;
+	unsigned char *ee;		/* the client's certificate, while
+					   the handshake runs */
+	size_t ee_len, ee_cap;
+	br_name_element cn;
+};
+
+struct tls_conn {
+	br_ssl_server_context sc;	/* first: the cache is handed &sc */
+	struct tls_creds *creds;
+	struct x509_wrap *xw;		/* with client_ca only */
+	int established, allowed, resumed;
+	struct ident who;
+	char ident[CN_MAX + DNS_MAX + 16];
+	unsigned char ibuf[BR_SSL_BUFSIZE_INPUT];
+	unsigned char obuf[TLS_OUT_BUF];
+};
+
+size_t
+tls_conn_memory(void)
+{
+	return sizeof(struct tls_conn) + sizeof(struct x509_wrap);
+}
+
+/* The session cache: the LRU, and each session's client identity. */
+static void
+cache_save(const br_ssl_session_cache_class **ctx, br_ssl_server_context *sc,
+    const br_ssl_session_parameters *params)
+{
+	struct sess_cache *c = (struct sess_cache *)(void *)ctx;
+	struct tls_conn *t = (struct tls_conn *)(void *)sc;
+	struct ident_slot *s;
+
+	c->lru.vtable->save(&c->lru.vtable, sc, params);
+	s = &c->slot[c->next++ % TLS_IDENT_SLOTS];
+	memcpy(s->id, params->session_id, sizeof(s->id));
+	s->used = 1;
+	s->who = t->who;	/* filled by end_chain, or empty */
+}
+
+static int
+cache_load(const br_ssl_session_cache_class **ctx, br_ssl_server_context *sc,
+    br_ssl_session_parameters *params)
+{
+	struct sess_cache *c = (struct sess_cache *)(void *)ctx;
+	struct tls_conn *t = (struct tls_conn *)(void *)sc;
+	br_ssl_session_parameters p = *params;
+	size_t i;
+
+	if (!c->lru.vtable->load(&c->lru.vtable, sc, &p))
+		return 0;
+	for (i = 0; i < TLS_IDENT_SLOTS; i++)
+		if (c->slot[i].used && memcmp(c->slot[i].id,
+		    params->session_id, sizeof(c->slot[i].id)) == 0) {
+			t->who = c->slot[i].who;
+			t->resumed = 1;
+			*params = p;
+			return 1;
+		}
+	return 0;	/* identity forgotten: full handshake */
+}
+
+static const br_ssl_session_cache_class sess_cache_class = {
+	sizeof(struct sess_cache), cache_save, cache_load
+};
+
+/* The x509 wrapper: br_x509_minimal, plus the end-entity's bytes. */
+static void
+xw_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+	struct x509_wrap *w = (struct x509_wrap *)(void *)ctx;
+
+	w->ncert = 0;
+	w->ee_len = 0;
+	w->mini.vtable->start_chain(&w->mini.vtable, server_name);
+}
+
+static void
+xw_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+	struct x509_wrap *w = (struct x509_wrap *)(void *)ctx;
+
+	if (w->ncert == 0 && length <= TLS_EE_MAX) {
+		free(w->ee);
+		w->ee = xmalloc(length ? length : 1);
+		w->ee_cap = length;
+		w->ee_len = 0;
+	}
+	w->mini.vtable->start_cert(&w->mini.vtable, length);
+}
+
+static void
+xw_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+	struct x509_wrap *w = (struct x509_wrap *)(void *)ctx;
+
+	if (w->ncert == 0 && w->ee != NULL && len <= w->ee_cap - w->ee_len) {
+		memcpy(w->ee + w->ee_len, buf, len);
+		w->ee_len += len;
+	}
+	w->mini.vtable->append(&w->mini.vtable, buf, len);
+}
+
+static void
+xw_end_cert(const br_x509_class **ctx)
+{
+	struct x509_wrap *w = (struct x509_wrap *)(void *)ctx;
+
+	w->ncert++;
+	w->mini.vtable->end_cert(&w->mini.vtable);
+}
+
+static void
+add_dns(void *arg, const char *name, size_t len)
+{
+	struct ident *who = arg;
+	size_t at = strlen(who->dns);
+
+	/* Names with a NUL or a comma could not be matched exactly. */
+	if (memchr(name, '\0', len) || memchr(name, ',', len) ||
+	    at + len + 2 > sizeof(who->dns))
+		return;
+	if (at > 0)
+		who->dns[at++] = ',';
+	memcpy(who->dns + at, name, len);
+	who->dns[at + len] = '\0';
+}
+
+static unsigned
+xw_end_chain(const br_x509_class **ctx)
+{
+	struct x509_wrap *w = (struct x509_wrap *)(void *)ctx;
+	unsigned r = w->mini.vtable->end_chain(&w->mini.vtable);
+
+	if (r == 0) {
+		struct ident *who = &w->t->who;
+
+		if (w->cn.status != 1)
+			who->cn[0] = '\0';
+		who->dns[0] = '\0';
+		if (w->ee != NULL && w->ee_len == w->ee_cap)
+			x509_dns_names(w->ee, w->ee_len, add_dns, who);
+	}
+	free(w->ee);
+	w->ee = NULL;
+	w->ee_cap = w->ee_len = 0;
+	return r;
+}
+
+static const br_x509_pkey *
+xw_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+	const struct x509_wrap *w = (const struct x509_wrap *)(const void *)ctx;
+
+	return w->mini.vtable->get_pkey(&w->mini.vtable, usages);
+}
+
+static const br_x509_class x509_wrap_class = {
+	sizeof(struct x509_wrap), xw_start_chain, xw_start_cert, xw_append,
+	xw_end_cert, xw_end_chain, xw_get_pkey
+};
+
+static const unsigned char oid_cn[] = { 0x03, 0x55, 0x04, 0x03 };
+
+static const uint16_t suites_ec[] = {
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+};
+static const uint16_t suites_rsa[] = {
+	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+};
+static const char *alpn[] = { "http/1.1" };
+
+struct tls_conn *
+tls_conn_new(struct tls_creds *c)
+{
+	struct tls_conn *t = xcalloc(1, sizeof(*t));
+	br_ssl_engine_context *eng = &t->sc.eng;
+	unsigned char seed[32];
+	size_t got = 0;
+
+	t->creds = tls_creds_ref(c);
+	if (c->key_type == BR_KEYTYPE_EC) {
+		br_ssl_server_init_full_ec(&t->sc, c->chain, c->nchain,
+		    c->issuer_type, &c->ec);
+		br_ssl_engine_set_suites(eng, suites_ec,
+		    sizeof(suites_ec) / sizeof(suites_ec[0]));
+	} else {
+		br_ssl_server_init_full_rsa(&t->sc, c->chain, c->nchain,
+		    &c->rsa);
+		br_ssl_engine_set_suites(eng, suites_rsa,
+		    sizeof(suites_rsa) / sizeof(suites_rsa[0]));
+	}
+	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_add_flags(eng, BR_OPT_ENFORCE_SERVER_PREFERENCES |
+	    BR_OPT_NO_RENEGOTIATION);
+	br_ssl_engine_set_buffers_bidi(eng, t->ibuf, sizeof(t->ibuf), t->obuf,
+	    sizeof(t->obuf));
+	br_ssl_engine_set_protocol_names(eng, alpn, 1);
+	br_ssl_server_set_cache(&t->sc, &c->cache.vtable);
+	if (c->nta > 0) {
+		struct x509_wrap *w = xcalloc(1, sizeof(*w));
+
+		w->vtable = &x509_wrap_class;
+		w->t = t;
+		br_x509_minimal_init_full(&w->mini, c->ta, c->nta);
+		w->cn.oid = oid_cn;
+		w->cn.buf = t->who.cn;
+		w->cn.len = sizeof(t->who.cn);
+		br_x509_minimal_set_name_elements(&w->mini, &w->cn, 1);
+		t->xw = w;
+		br_ssl_engine_set_x509(eng, &w->vtable);
+		br_ssl_engine_set_default_rsavrfy(eng);
+		br_ssl_engine_set_default_ecdsa(eng);
+		br_ssl_server_set_trust_anchor_names_alt(&t->sc, c->ta, c->nta);
+	}
+	/* Our own seed: BearSSL's system seeder on x86 is RDRAND alone. */
+	while (got < sizeof(seed)) {
+		ssize_t n = getrandom(seed + got, sizeof(seed) - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == sizeof(seed))
+		br_ssl_engine_inject_entropy(eng, seed, sizeof(seed));
+	br_ssl_server_reset(&t->sc);
+	return t;
+}
+
+void
+tls_conn_free(struct tls_conn *t)
+{
+	if (t == NULL)
+		return;
+	if (t->xw)
+		free(t->xw->ee);
+	free(t->xw);
+	tls_creds_unref(t->creds);
+	free(t);
+}
+
+static int
+name_listed(const struct tls_creds *c, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < c->nnames; i++)
+		if (strlen(c->names[i]) == len &&
+		    memcmp(c->names[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The handshake just completed: who the client is, and may it call. */
+static void
+conn_established(struct tls_conn *t)
+{
+	const struct ident *w = &t->who;
+	const char *p = w->dns;
+
+	t->established = 1;
+	if (t->xw == NULL) {
+		snprintf(t->ident, sizeof(t->ident), "-");
+		t->allowed = 1;
+		return;
+	}
+	snprintf(t->ident, sizeof(t->ident), "CN=%s DNS=%s",
+	    w->cn[0] ? w->cn : "-", w->dns[0] ? w->dns : "-");
+	t->allowed = t->creds->nnames == 0 ||
+	    (w->cn[0] && name_listed(t->creds, w->cn, strlen(w->cn)));
+	while (!t->allowed && *p) {
+		size_t n = strcspn(p, ",");
+
+		t->allowed = name_listed(t->creds, p, n);
+		p += n + (p[n] == ',');
+	}
+}
+
+static void
+check_established(struct tls_conn *t)
+{
+	unsigned st = br_ssl_engine_current_state(&t->sc.eng);
+
+	if (!t->established && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
+		conn_established(t);
+}
+
+int
+tls_conn_pending(const struct tls_conn *t)
+{
+	return (br_ssl_engine_current_state(&t->sc.eng) & BR_SSL_SENDREC) != 0;
+}
+
+int
+tls_conn_push(struct tls_conn *t, int fd)
+{
+	br_ssl_engine_context *eng = &t->sc.eng;
+
+	while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
+		size_t len;
+		unsigned char *p = br_ssl_engine_sendrec_buf(eng, &len);
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		br_ssl_engine_sendrec_ack(eng, (size_t)n);
+	}
+	check_established(t);
+	return 1;
+}
+
+ssize_t
+tls_conn_recv(struct tls_conn *t, int fd, void *buf, size_t len)
+{
+	br_ssl_engine_context *eng = &t->sc.eng;
+
+	for (;;) {
+		unsigned st = br_ssl_engine_current_state(eng);
+		unsigned char *p;
+		size_t avail;
+		ssize_t n;
+
+		if (st == BR_SSL_CLOSED) {
+			if (br_ssl_engine_last_error(eng) == BR_ERR_OK)
+				return 0;	/* close_notify */
+			errno = EPROTO;
+			return -1;
+		}
+		if ((st & BR_SSL_SENDREC) && tls_conn_push(t, fd) < 0)
+			return -1;
+		check_established(t);
+		if (st & BR_SSL_RECVAPP) {
+			p = br_ssl_engine_recvapp_buf(eng, &avail);
+			if (avail > len)
+				avail = len;
+			memcpy(buf, p, avail);
+			br_ssl_engine_recvapp_ack(eng, avail);
+			return (ssize_t)avail;
+		}
+		if (!(st & BR_SSL_RECVREC)) {
+			errno = EAGAIN;
+			return -1;
+		}
+		p = br_ssl_engine_recvrec_buf(eng, &avail);
+		n = recv(fd, p, avail, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			/* No close_notify: an end mid-handshake is a failure;
+			 * after it, as plain TCP, the end of the requests. */
+			if (!t->established) {
+				errno = ECONNRESET;
+				return -1;
+			}
+			return 0;
+		}
+		br_ssl_engine_recvrec_ack(eng, (size_t)n);
+	}
+}
+
+ssize_t
+tls_conn_send(struct tls_conn *t, int fd, const struct iovec *iov, int niov)
+{
+	br_ssl_engine_context *eng = &t->sc.eng;
+	size_t total = 0, want = 0;
+	int i = 0;
+	size_t off = 0;
+
+	for (i = 0; i < niov; i++)
+		want += iov[i].iov_len;
+	i = 0;
+	while (total < want) {
+		unsigned st = br_ssl_engine_current_state(eng);
+
+		if (st == BR_SSL_CLOSED) {
+			errno = EPIPE;
+			return -1;
+		}
+		if (st & BR_SSL_SENDAPP) {
+			size_t room, k;
+			unsigned char *p = br_ssl_engine_sendapp_buf(eng, &room);
+
+			while (i < niov && off == iov[i].iov_len) {
+				i++;
+				off = 0;
+			}
+			k = iov[i].iov_len - off;
+			if (k > room)
+				k = room;
+			memcpy(p, (const char *)iov[i].iov_base + off, k);
+			br_ssl_engine_sendapp_ack(eng, k);
+			off += k;
+			total += k;
+			continue;
+		}
+		if (st & BR_SSL_SENDREC) {
+			int r = tls_conn_push(t, fd);
+
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				break;
+			continue;
+		}
+		break;		/* the engine waits for the peer */
+	}
+	if (total == want)
+		br_ssl_engine_flush(eng, 0);
+	if (tls_conn_push(t, fd) < 0)
+		return -1;
+	if (total == 0 && want > 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return (ssize_t)total;
+}
+
+void
+tls_conn_close(struct tls_conn *t)
+{
+	br_ssl_engine_close(&t->sc.eng);
+}
+
+int
+tls_conn_established(const struct tls_conn *t)
+{
+	return t->established;
+}
+
+int
+tls_conn_allowed(const struct tls_conn *t)
+{
+	return t->allowed;
+}
+
+const char *
+tls_conn_identity(const struct tls_conn *t)
+{
+	return t->ident[0] ? t->ident : "-";
+}
+
+static const char *
+suite_name(uint16_t s)
+{
+	switch (s) {
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:
+		return "ECDHE-ECDSA-AES128-GCM-SHA256";
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:
+		return "ECDHE-ECDSA-AES256-GCM-SHA384";
+	case BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256:
+		return "ECDHE-ECDSA-CHACHA20-POLY1305";
+	case BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:
+		return "ECDHE-RSA-AES128-GCM-SHA256";
+	case BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:
+		return "ECDHE-RSA-AES256-GCM-SHA384";
+	case BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:
+		return "ECDHE-RSA-CHACHA20-POLY1305";
+	default:
+		return "?";
+	}
+}
+
+void
+tls_conn_describe(const struct tls_conn *t, char *out, size_t cap)
+{
+	br_ssl_session_parameters p;
+	const char *proto;
+
+	br_ssl_engine_get_session_parameters(&t->sc.eng, &p);
+	proto = br_ssl_engine_get_selected_protocol(
+	    (br_ssl_engine_context *)&t->sc.eng);
+	snprintf(out, cap, "TLS1.2 %s alpn=%s%s", suite_name(p.cipher_suite),
+	    proto ? proto : "-", t->resumed ? " resumed" : "");
+}
+
+static const struct {
+	int err;
+	const char *text;
+} tls_errors[] = {
+	{ BR_ERR_UNSUPPORTED_VERSION, "the client offers no TLS 1.2" },
+	{ BR_ERR_BAD_CIPHER_SUITE, "no common cipher suite" },
+	{ BR_ERR_NO_CLIENT_AUTH, "no client certificate" },
+	{ BR_ERR_BAD_SIGNATURE, "bad signature" },
+	{ BR_ERR_WRONG_KEY_USAGE, "the client key may not sign" },
+	{ BR_ERR_X509_EXPIRED, "the client certificate is expired or not "
+	    "yet valid" },
+	{ BR_ERR_X509_NOT_TRUSTED, "the client certificate is not signed by "
+	    "client_ca" },
+	{ BR_ERR_X509_BAD_SIGNATURE, "bad certificate signature" },
+	{ BR_ERR_X509_EMPTY_CHAIN, "no client certificate" },
+	{ BR_ERR_BAD_MAC, "bad record MAC" },
+	{ BR_ERR_IO, "I/O error" },
+};
+
+const char *
+tls_conn_error(const struct tls_conn *t, char *out, size_t cap)
+{
+	int e = br_ssl_engine_last_error(&t->sc.eng);
+	size_t i;
+
+	if (e >= BR_ERR_SEND_FATAL_ALERT) {
+		snprintf(out, cap, "sent alert %d", e - BR_ERR_SEND_FATAL_ALERT);
+		return out;
+	}
+	if (e >= BR_ERR_RECV_FATAL_ALERT) {
+		snprintf(out, cap, "the client sent alert %d",
+		    e - BR_ERR_RECV_FATAL_ALERT);
+		return out;
+	}
+	for (i = 0; i < sizeof(tls_errors) / sizeof(tls_errors[0]); i++)
+		if (tls_errors[i].err == e) {
+			snprintf(out, cap, "%s (BearSSL error %d)",
+			    tls_errors[i].text, e);
+			return out;
+		}
+	snprintf(out, cap, "BearSSL error %d", e);
+	return out;
+}

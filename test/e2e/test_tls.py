@@ -1,0 +1,357 @@
+"""HTTPS and mTLS serving with real clients: curl, openssl s_client and
+Python's ssl module.  Every certificate is made by openssl at run time."""
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+from harness import (DEFAULT_CONFIG, Reader, Server, TestFailure, args_names, build_request,
+                     check, connect, eq, free_port, metric, request)
+import harness
+from pki import Pki
+
+PKI = None
+
+
+def pki():
+    """One CA for the module, with a server and a kube-scheduler client."""
+    global PKI
+    if PKI is None:
+        PKI = Pki()
+        PKI.issue("srv", "wca", san="DNS:localhost,IP:127.0.0.1")
+        PKI.issue("cli", "system:kube-scheduler", eku="clientAuth")
+    return PKI
+
+
+def config(port, tls_lines, read_timeout=5):
+    text = DEFAULT_CONFIG.format(listen="127.0.0.1:%d" % port, max_connections=64,
+                                 max_body="1M", max_header="8K", read_timeout=read_timeout,
+                                 idle_timeout=30, drain_timeout=5, namespaces="default",
+                                 score_mode="clamp", log_level="info")
+    return text.replace("[server]\n", "[server]\n" + "".join(l + "\n" for l in tls_lines), 1)
+
+
+def ctx(cert=None, key=None, ca=None, alpn=("h2", "http/1.1")):
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    c.load_verify_locations(ca or pki().path("test-ca.crt"))
+    if cert:
+        c.load_cert_chain(cert, key)
+    if alpn:
+        c.set_alpn_protocols(list(alpn))
+    return c
+
+
+def client_ctx():
+    return ctx(pki().path("cli.crt"), pki().path("cli.key"))
+
+
+def mtls_server(names="system:kube-scheduler", cert="srv", extra=(), read_timeout=5,
+                harness_ctx=None):
+    p = pki()
+    port = free_port()
+    lines = ["tls_cert = " + p.path(cert + ".crt"), "tls_key = " + p.path(cert + ".key"),
+             "client_ca = " + p.path("test-ca.crt")]
+    if names:
+        lines.append("client_names = " + names)
+    return Server(text=config(port, list(lines) + list(extra), read_timeout), port=port,
+                  tls=harness_ctx or client_ctx())
+
+
+def curl(port, *args, path="/healthz"):
+    r = subprocess.run(["curl", "-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}",
+                        "--cacert", pki().path("test-ca.crt")] + list(args) +
+                       ["https://localhost:%d%s" % (port, path)],
+                       capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    body, _, code = r.stdout.rpartition("\n")
+    return int(code or 0), body, r.stderr
+
+
+def s_client(port, *args):
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
+                        "-servername", "localhost", "-CAfile", pki().path("test-ca.crt"),
+                        "-verify_return_error", "-ign_eof"] + list(args),
+                       input="GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                       capture_output=True, text=True, timeout=20)
+    return r.stdout + r.stderr
+
+
+def test_tls_curl_client_certificate_and_keepalive_calls():
+    p = pki()
+    with mtls_server() as s:
+        code, body, err = curl(s.port, "--cert", p.path("cli.crt"), "--key", p.path("cli.key"))
+        eq((code, body), (200, "ok\n"), "curl with the kube-scheduler certificate: " + err)
+        # kube-scheduler's pattern: one keep-alive connection, filter then prioritize.
+        c = connect(s.port, tls=client_ctx())
+        eq(c.version(), "TLSv1.2", "protocol")
+        eq(c.selected_alpn_protocol(), "http/1.1", "ALPN picks http/1.1 over h2")
+        check("GCM" in c.cipher()[0] or "CHACHA20" in c.cipher()[0], "AEAD suite: %r" % (c.cipher(),))
+        r = Reader(c)
+        body = json.dumps(args_names(["n%d" % i for i in range(500)])).encode()
+        for _ in range(20):
+            for verb in ("/filter", "/prioritize"):
+                c.sendall(build_request("POST", verb, body))
+                st, _, out = r.response()
+                eq(st, 200, verb)
+        eq(len(json.loads(out)), 500, "prioritize over TLS answers every node")
+        c.close()
+        m = request("GET", "/metrics", port=s.port, tls=client_ctx())[2].decode()
+        check(metric(m, "wca_scheduler_tls_handshakes_total") >= 2, "handshakes counted")
+        expiry = metric(m, "wca_scheduler_tls_certificate_expiry_timestamp_seconds")
+        check(expiry is not None and time.time() + 86400 < expiry < time.time() + 3 * 86400,
+              "certificate expiry exported: %r" % expiry)
+
+
+def test_tls_refuses_missing_wrong_and_expired_client_certificates():
+    p = pki()
+    other = Pki("other-ca")
+    other.issue("stranger", "system:kube-scheduler", eku="clientAuth")
+    p.issue("expired", "system:kube-scheduler", eku="clientAuth", days=-1)
+    try:
+        with mtls_server() as s:
+            code, _, err = curl(s.port)
+            eq(code, 0, "no client certificate: refused in the handshake (%s)" % err)
+            s.wait_log(r"TLS handshake failed id=\d+ peer=127\.0\.0\.1:\d+ "
+                       r'error="no client certificate')
+            code, _, _ = curl(s.port, "--cert", other.path("stranger.crt"), "--key",
+                              other.path("stranger.key"))
+            eq(code, 0, "a certificate from another CA")
+            s.wait_log(r'error="the client certificate is not signed by client_ca')
+            out = s_client(s.port, "-cert", p.path("expired.crt"), "-key", p.path("expired.key"))
+            check("HTTP/1.1 200" not in out, "expired certificate refused:\n" + out[-800:])
+            s.wait_log(r'error="the client certificate is expired or not yet valid')
+            out = s_client(s.port, "-cert", p.path("cli.crt"), "-key", p.path("cli.key"))
+            check("HTTP/1.1 200" in out, "openssl s_client with the right certificate:\n" +
+                  out[-800:])
+            check("Verify return code: 0 (ok)" in out, "server chain verified by s_client")
+            m = request("GET", "/metrics", port=s.port, tls=client_ctx())[2].decode()
+            check(metric(m, "wca_scheduler_tls_handshake_failures_total") >= 3, "failures counted")
+    finally:
+        other.cleanup()
+
+
+def test_tls_client_names_cn_or_dns_san():
+    p = pki()
+    p.issue("other", "someone-else", san="DNS:sched.example,DNS:x.example", eku="clientAuth")
+    with mtls_server(names="system:kube-scheduler, x.example") as s:
+        code, _, _ = curl(s.port, "--cert", p.path("other.crt"), "--key", p.path("other.key"))
+        eq(code, 200, "a DNS SAN on the list (the second SAN) is enough")
+    p.issue("listed", "only-this-one", eku="clientAuth")
+    with mtls_server(names="only-this-one",
+                     harness_ctx=ctx(p.path("listed.crt"), p.path("listed.key"))) as s:
+        code, body, _ = curl(s.port, "--cert", p.path("cli.crt"), "--key", p.path("cli.key"),
+                             path="/filter")
+        eq(code, 403, "a verified client whose names are not listed")
+        eq(json.loads(body)["Error"], "client certificate CN=system:kube-scheduler DNS=- is "
+           "not in client_names", "403 names the identity")
+        s.wait_log(r'warn tls: client not in client_names id=\d+ peer=\S+ '
+                   r'client="CN=system:kube-scheduler DNS=-"')
+
+
+def test_tls_rsa_pkcs8_pkcs1_server_keys():
+    p = pki()
+    for form in ("pkcs1", "pkcs8"):
+        p.issue("rsa-" + form, "wca", san="DNS:localhost", rsa=True, form=form)
+        with mtls_server(cert="rsa-" + form) as s:
+            c = connect(s.port, tls=client_ctx())
+            check("ECDHE-RSA" in c.cipher()[0], "RSA suite for %s: %r" % (form, c.cipher()))
+            c.close()
+    p.issue("ec-p8", "wca", san="DNS:localhost", form="pkcs8")
+    with mtls_server(cert="ec-p8") as s:
+        eq(curl(s.port, "--cert", p.path("cli.crt"), "--key", p.path("cli.key"))[0], 200,
+           "EC key in PKCS#8")
+
+
+def test_tls_session_resumption_keeps_client_identity():
+    with mtls_server() as s:
+        c1 = ctx(pki().path("cli.crt"), pki().path("cli.key"))
+        a = connect(s.port, tls=c1)
+        a.sendall(build_request("GET", "/healthz"))
+        eq(Reader(a).response()[0], 200, "first connection")
+        sess = a.session
+        a.close()
+        raw = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        b = c1.wrap_socket(raw, server_hostname="localhost", session=sess)
+        check(b.session_reused, "the second connection resumed the session")
+        b.sendall(build_request("GET", "/healthz"))
+        eq(Reader(b).response()[0], 200, "a resumed session keeps its client identity "
+           "(client_names still pass)")
+        b.close()
+
+
+def drive_handshake_bytewise(port, context):
+    """A handshake whose every byte goes out in its own TCP write."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = context.wrap_bio(inc, out, server_hostname="localhost")
+    deadline = time.monotonic() + 10
+
+    def flush():
+        data = out.read()
+        for i in range(len(data)):
+            raw.sendall(data[i:i + 1])
+
+    while time.monotonic() < deadline:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            flush()
+            chunk = raw.recv(65536)
+            if not chunk:
+                raise TestFailure("server closed during a byte-wise handshake")
+            inc.write(chunk)
+    flush()
+    obj.write(build_request("GET", "/healthz"))
+    flush()
+    got = b""
+    while b"\r\n\r\n" not in got and time.monotonic() < deadline:
+        try:
+            got += obj.read(4096)
+        except ssl.SSLWantReadError:
+            inc.write(raw.recv(65536))
+    raw.close()
+    return got
+
+
+def test_tls_bytewise_handshake_and_stalled_client():
+    with mtls_server(read_timeout=1) as s:
+        got = drive_handshake_bytewise(s.port, client_ctx())
+        check(got.startswith(b"HTTP/1.1 200"), "byte-wise handshake then a request: %r" % got[:80])
+        # A client that sends half a ClientHello and stops: closed after
+        # read_timeout, and others are served meanwhile.
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = client_ctx().wrap_bio(inc, out, server_hostname="localhost")
+        try:
+            obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        hello = out.read()
+        stall = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        stall.sendall(hello[:len(hello) // 2])
+        t0 = time.monotonic()
+        for _ in range(5):
+            t1 = time.monotonic()
+            eq(request("GET", "/healthz", port=s.port, tls=client_ctx())[0], 200,
+               "served while another client stalls")
+            check(time.monotonic() - t1 < 0.5, "not delayed by the stalled handshake")
+        check(Reader(stall).closed(timeout=4), "stalled handshake closed")
+        waited = time.monotonic() - t0
+        check(0.8 < waited < 3.0, "closed after read_timeout (1 s), took %.2f s" % waited)
+        stall.close()
+        s.wait_log(r"info tls: TLS handshake timed out id=\d+ peer=127\.0\.0\.1:\d+")
+
+
+def replace_files(p, stem, cn="wca"):
+    """New stem.crt/.key written next to the served ones, then renamed
+    over them (how cert-manager and kubelet rotate)."""
+    p.issue(stem + "-next", cn, san="DNS:localhost,IP:127.0.0.1")
+    os.replace(p.path(stem + "-next.key"), p.path(stem + ".key"))
+    os.replace(p.path(stem + "-next.crt"), p.path(stem + ".crt"))
+
+
+def serial_of(port):
+    c = connect(port, tls=client_ctx())
+    der = c.getpeercert(binary_form=True)
+    c.close()
+    return der
+
+
+def test_tls_reload_by_sighup_under_load():
+    p = pki()
+    p.issue("hup", "wca", san="DNS:localhost,IP:127.0.0.1")
+    with mtls_server(cert="hup") as s:
+        before = serial_of(s.port)
+        stop, errors, done = threading.Event(), [], [0]
+
+        def load():
+            c = connect(s.port, tls=client_ctx())
+            r = Reader(c)
+            body = json.dumps(args_names(["a", "b"])).encode()
+            while not stop.is_set() and done[0] < 5000:
+                try:
+                    c.sendall(build_request("POST", "/filter", body))
+                    if r.response()[0] != 200:
+                        errors.append("status")
+                    done[0] += 1
+                except Exception as e:  # noqa: BLE001 - reported below
+                    errors.append(repr(e))
+                    return
+            c.close()
+
+        t = threading.Thread(target=load)
+        t.start()
+        try:
+            time.sleep(0.3)
+            replace_files(p, "hup")
+            s.signal(signal.SIGHUP)
+            s.wait_log(r"info server: configuration reloaded")
+            for _ in range(20):
+                eq(request("GET", "/healthz", port=s.port, tls=client_ctx())[0], 200,
+                   "new connections during the reload")
+            time.sleep(0.3)
+        finally:
+            stop.set()
+            t.join(timeout=20)
+        eq(errors, [], "the keep-alive connection kept working across the reload")
+        check(done[0] > 50, "requests made during the reload: %d" % done[0])
+        check(serial_of(s.port) != before, "new handshakes get the new certificate")
+
+
+def test_tls_reload_on_file_change_and_broken_file_keeps_old():
+    p = pki()
+    p.issue("watch", "wca", san="DNS:localhost,IP:127.0.0.1")
+    with mtls_server(cert="watch") as s:
+        before = serial_of(s.port)
+        # A broken key: rejected, logged, the old credentials serve on.
+        shutil.copy(p.path("watch.key"), p.path("watch.key.good"))
+        with open(p.path("watch.key"), "w") as f:
+            f.write("-----BEGIN EC PRIVATE KEY-----\nnot base64\n")
+        s.wait_log(r"error tls: TLS files changed but were rejected, the old credentials "
+                   r"keep serving: \S+watch\.key: ", timeout=12)
+        eq(serial_of(s.port), before, "old certificate still served")
+        os.replace(p.path("watch.key.good"), p.path("watch.key"))
+        replace_files(p, "watch")
+        s.wait_log(r"info tls: TLS files reloaded cert=\S+watch\.crt", timeout=12)
+        check(serial_of(s.port) != before, "the changed files serve without a SIGHUP")
+        m = request("GET", "/metrics", port=s.port, tls=client_ctx())[2].decode()
+        check(metric(m, "wca_scheduler_tls_reloads_total", {"result": "failure"}) >= 1,
+              "failed reload counted")
+        check(metric(m, "wca_scheduler_tls_reloads_total", {"result": "success"}) >= 1,
+              "reload counted")
+
+
+def test_tls_expired_serving_certificate_fails_readyz():
+    p = pki()
+    p.issue("old", "wca", san="DNS:localhost,IP:127.0.0.1", days=-1)
+    lax = ctx(p.path("cli.crt"), p.path("cli.key"))
+    lax.check_hostname = False
+    lax.verify_mode = ssl.CERT_NONE
+    port = free_port()
+    s = Server(text=config(port, ["tls_cert = " + p.path("old.crt"),
+                                  "tls_key = " + p.path("old.key"),
+                                  "client_ca = " + p.path("test-ca.crt")]), port=port, tls=lax)
+    with s:
+        st, _, body = request("GET", "/readyz", port=s.port, tls=lax)
+        eq((st, body), (503, b"not ready: the serving certificate (tls_cert) has expired\n"),
+           "/readyz with an expired certificate")
+        s.wait_log(r"error tls: the serving certificate has expired")
+
+
+def test_tls_check_config_names_the_file_and_line():
+    p = pki()
+    p.issue("mismatch", "wca", san="DNS:localhost")
+    port = free_port()
+    s = Server(text=config(port, ["tls_cert = " + p.path("mismatch.crt"),
+                                  "tls_key = " + p.path("srv.key")]), port=port)
+    r = subprocess.run([harness.BIN,
+                        "--check-config", "-c", s.config], capture_output=True, text=True,
+                       timeout=20)
+    eq(r.returncode, 2, "exit status")
+    eq(r.stdout.strip(), "%s:2: %s: the key does not match the certificate of %s" % (
+        s.config, p.path("srv.key"), p.path("mismatch.crt")), "message")
