@@ -62,6 +62,8 @@ usage(FILE *f)
 "Algorithms: NOP Fit LeastUsed BAR LeastUsedBAR HierBAR\n"
 "DramHitRatioProvision Score StaticAssigner.  Node metrics are scraped\n"
 "from the [metrics] sources (Prometheus text endpoints).\n"
+"HTTPS with tls_cert and tls_key (mTLS with client_ca, client_names);\n"
+"the TLS files are re-read on SIGHUP and when they change.\n"
 "Signals: SIGHUP reloads the configuration (a bad file is rejected and\n"
 "the old one keeps serving); SIGTERM or SIGINT stop accepting, finish\n"
 "requests in flight (at most drain_timeout seconds) and exit 0.\n"

@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libinih-dev libjsmn-dev libbearssl-dev
-musl-tools python3 curl wrk prometheus-node-exporter"
+musl-tools python3 curl openssl wrk prometheus-node-exporter"
 
 missing=""
 for p in $PKGS; do
