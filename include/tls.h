@@ -71,4 +71,25 @@ const char *tls_conn_error(const struct tls_conn *t, char *out, size_t cap);
 /* Bytes a connection's TLS state takes (engine, buffers, validator). */
 size_t tls_conn_memory(void);
 
+/*
+ * The scraper's side, for https:// sources: the server is verified
+ * against `ca` (NULL: the system's CA bundle) and its name (a DNS name,
+ * or an IP found in an iPAddress SAN); cert and key, when set, are
+ * presented if the server asks.
+ */
+struct tls_client;
+struct tls_creds *tls_client_creds_load(const char *ca, const char *cert,
+    const char *key, char *err, size_t errlen);
+struct tls_client *tls_client_new(struct tls_creds *c, const char *host);
+void tls_client_free(struct tls_client *t);
+/* Drive the handshake: 1 done, 0 wait for the socket, -1 error. */
+int tls_client_handshake(struct tls_client *t, int fd);
+ssize_t tls_client_recv(struct tls_client *t, int fd, void *buf, size_t len);
+ssize_t tls_client_send(struct tls_client *t, int fd, const void *buf,
+    size_t len);
+int tls_client_pending(const struct tls_client *t);
+int tls_client_push(struct tls_client *t, int fd);
+const char *tls_client_error(const struct tls_client *t, char *out,
+    size_t cap);
+
 #endif

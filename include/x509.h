@@ -8,12 +8,16 @@
 
 #include <stddef.h>
 
+/* GeneralName tags (context-specific, primitive). */
+#define X509_SAN_DNS	0x82	/* dNSName: IA5String */
+#define X509_SAN_IP	0x87	/* iPAddress: 4 or 16 bytes */
+
 /*
- * Call fn(arg, name, len) for each dNSName in the subjectAltName
- * extension of the DER certificate der[0..len).  Returns the number of
- * names, or -1 when the certificate is not well-formed DER.
+ * Call fn(arg, value, len) for each subjectAltName entry with tag `tag`
+ * in the DER certificate der[0..len).  Returns the number of entries, or
+ * -1 when the certificate is not well-formed DER.
  */
-int x509_dns_names(const unsigned char *der, size_t len,
+int x509_san_names(const unsigned char *der, size_t len, unsigned tag,
     void (*fn)(void *arg, const char *name, size_t len), void *arg);
 
 #endif

@@ -1326,9 +1326,21 @@ validate(struct loader *L)
 		errorf(L, line_or(key_line(L, SEC_METRICS, c->metrics_cert ? "cert" :
 		    "key"), ml), "cert and key must be set together");
 	for (i = 0; i < c->nsources; i++)
-		if (c->sources[i].https)
-			errorf(L, c->sources[i].line, "source: https:// sources "
-			    "are not available in this build yet");
+		if (c->sources[i].https) {
+			/* The files for https sources must load. */
+			char err[512];
+			struct tls_creds *tc = tls_client_creds_load(
+			    c->metrics_ca, c->metrics_cert, c->metrics_key, err,
+			    sizeof(err));
+
+			if (tc == NULL)
+				errorf(L, line_or(key_line(L, SEC_METRICS,
+				    c->metrics_ca ? "ca" : c->metrics_cert ?
+				    "cert" : "source"), c->sources[i].line),
+				    "%s", err);
+			tls_creds_unref(tc);
+			break;
+		}
 }
 
 static struct config *

@@ -38,6 +38,7 @@
 #include "log.h"
 #include "promtext.h"
 #include "stats.h"
+#include "tls.h"
 #include "version.h"
 
 /* Bytes read per recv(); also what one wake-up may parse per source. */
@@ -66,11 +67,12 @@ enum scrape_error {
 	SERR_HTTP_STATUS,
 	SERR_PROTOCOL,
 	SERR_TOO_LARGE,
+	SERR_TLS,
 	SERR_COUNT
 };
 
 static const char *const serr_names[SERR_COUNT] = {
-	"connect", "timeout", "io", "http_status", "protocol", "too_large"
+	"connect", "timeout", "io", "http_status", "protocol", "too_large", "tls"
 };
 
 enum body_framing { BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE };
@@ -79,6 +81,9 @@ struct source {
 	struct scraper *sc;
 	/* Identity and target, copied from the configuration. */
 	char *url, *node, *host_header, *path;
+	char *host;                     /* for TLS: name or IP to verify */
+	int https;
+	struct tls_client *tls;         /* this attempt's, https only */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	size_t index;                   /* position in [metrics]: store id */
@@ -130,6 +135,8 @@ struct scraper {
 	size_t nsrc;
 	double interval, timeout, staleness;
 	uint64_t max_size;
+	struct tls_creds *tls;          /* [metrics] ca, cert, key */
+	char tls_err[256];              /* why tls is NULL */
 };
 
 static void source_on_io(struct loop *l, int fd, int revents, void *arg);
@@ -153,11 +160,25 @@ ms_of(double seconds)
 static void
 source_close_fd(struct source *s)
 {
+	tls_client_free(s->tls);
+	s->tls = NULL;
 	if (s->fd < 0)
 		return;
 	loop_del(s->sc->loop, s->fd);
 	close(s->fd);
 	s->fd = -1;
+}
+
+/* The events an attempt waits for: `want`, plus POLLOUT while TLS records
+ * wait for the socket and POLLIN while the handshake needs the server. */
+static void
+source_poll(struct source *s, int want)
+{
+	if (s->tls && tls_client_pending(s->tls))
+		want |= POLLOUT;
+	if (s->tls)
+		want |= POLLIN;
+	loop_set_events(s->sc->loop, s->fd, want);
 }
 
 /*
@@ -340,6 +361,13 @@ source_start(struct source *s)
 	}
 	s->fd = fd;
 	loop_add(s->sc->loop, fd, POLLOUT, source_on_io, s);
+	if (s->https) {
+		if (s->sc->tls == NULL) {
+			source_fail(s, SERR_TLS, "%s", s->sc->tls_err);
+			return;
+		}
+		s->tls = tls_client_new(s->sc->tls, s->host);
+	}
 	loop_timer_after(s->sc->loop, &s->timer, ms_of(s->sc->timeout));
 	s->state = SCRAPE_CONNECTING;
 	if (connect(fd, (struct sockaddr *)&s->addr, s->addrlen) < 0 &&
@@ -350,25 +378,57 @@ source_start(struct source *s)
 	/* Even an immediate success is reported through POLLOUT. */
 }
 
+/* An I/O error of `op`, or the TLS error behind it. */
+static void
+source_fail_io(struct source *s, const char *op)
+{
+	char why[160];
+
+	if (s->tls && errno == EPROTO)
+		source_fail(s, SERR_TLS, "TLS: %s",
+		    tls_client_error(s->tls, why, sizeof(why)));
+	else if (s->tls && errno == ECONNRESET && s->state <= SCRAPE_SENDING)
+		source_fail(s, SERR_TLS, "TLS: the server closed the "
+		    "connection during the handshake");
+	else
+		source_fail(s, SERR_IO, "%s: %s", op, strerror(errno));
+}
+
 static void
 source_send(struct source *s)
 {
+	if (s->tls) {
+		int r = tls_client_handshake(s->tls, s->fd);
+
+		if (r < 0) {
+			source_fail_io(s, "handshake");
+			return;
+		}
+		if (r == 0) {
+			source_poll(s, 0);
+			return;
+		}
+	}
 	while (s->out_off < s->out.len) {
-		ssize_t n = send(s->fd, s->out.p + s->out_off,
+		ssize_t n = s->tls ? tls_client_send(s->tls, s->fd,
+		    s->out.p + s->out_off, s->out.len - s->out_off) :
+		    send(s->fd, s->out.p + s->out_off,
 		    s->out.len - s->out_off, MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				source_poll(s, POLLOUT);
 				return;
-			source_fail(s, SERR_IO, "send: %s", strerror(errno));
+			}
+			source_fail_io(s, "send");
 			return;
 		}
 		s->out_off += (size_t)n;
 	}
 	s->state = SCRAPE_READ_HEAD;
-	loop_set_events(s->sc->loop, s->fd, POLLIN);
+	source_poll(s, POLLIN);
 }
 
 /* ---- body ---- */
@@ -573,13 +633,17 @@ source_read(struct source *s)
 
 		buf_reserve(&s->in, SCRAPE_READ_CHUNK);
 		from = s->in.len;
-		n = recv(s->fd, s->in.p + from, SCRAPE_READ_CHUNK, 0);
+		n = s->tls ? tls_client_recv(s->tls, s->fd, s->in.p + from,
+		    SCRAPE_READ_CHUNK) :
+		    recv(s->fd, s->in.p + from, SCRAPE_READ_CHUNK, 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				source_poll(s, POLLIN);
 				return;
-			source_fail(s, SERR_IO, "recv: %s", strerror(errno));
+			}
+			source_fail_io(s, "recv");
 			return;
 		}
 		s->in.len += (size_t)n;
@@ -614,6 +678,11 @@ source_on_io(struct loop *l, int fd, int revents, void *arg)
 		return;
 	case SCRAPE_READ_HEAD:
 	case SCRAPE_READ_BODY:
+		if ((revents & POLLOUT) && s->tls &&
+		    tls_client_push(s->tls, s->fd) < 0) {
+			source_fail_io(s, "send");
+			return;
+		}
 		if (revents & (POLLIN | POLLHUP | POLLERR)) {
 			uint64_t t0 = loop_clock_us(), dt;
 
@@ -717,6 +786,8 @@ source_new(struct scraper *sc, const struct metrics_source *m, size_t index)
 
 	s->sc = sc;
 	s->url = xstrdup(m->url);
+	s->host = xstrdup(m->host);
+	s->https = m->https;
 	s->node = m->node ? xstrdup(m->node) : NULL;
 	s->path = request_target(m->path);
 	s->host_header = xmalloc(n);
@@ -746,7 +817,39 @@ source_free(struct source *s)
 	free(s->node);
 	free(s->path);
 	free(s->host_header);
+	free(s->host);
 	free(s);
+}
+
+/*
+ * The credentials for https:// sources, loaded when one is configured.
+ * A reload that cannot load them keeps the ones it had (the configuration
+ * check loaded them already, so this is a file changed in between).
+ */
+static void
+scraper_take_tls(struct scraper *sc, const struct config *cfg)
+{
+	struct tls_creds *c;
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < cfg->nsources; i++)
+		any |= cfg->sources[i].https;
+	if (!any) {
+		tls_creds_unref(sc->tls);
+		sc->tls = NULL;
+		return;
+	}
+	c = tls_client_creds_load(cfg->metrics_ca, cfg->metrics_cert,
+	    cfg->metrics_key, sc->tls_err, sizeof(sc->tls_err));
+	if (c == NULL) {
+		log_error(LOGGER_METRICS, "https sources: %s%s", sc->tls_err,
+		    sc->tls ? " (the previous [metrics] ca, cert and key stay)" :
+		    "");
+		return;
+	}
+	tls_creds_unref(sc->tls);
+	sc->tls = c;
 }
 
 /*
@@ -776,6 +879,7 @@ scraper_take_settings(struct scraper *sc, const struct config *cfg)
 	}
 	ns_set_sources(sc->store, specs, cfg->nsources);
 	free(specs);
+	scraper_take_tls(sc, cfg);
 }
 
 /* Spread first scrapes over one interval so sources do not all fire at once. */
@@ -854,6 +958,7 @@ scraper_free(struct scraper *sc)
 	for (i = 0; i < sc->nsrc; i++)
 		source_free(sc->src[i]);
 	free(sc->src);
+	tls_creds_unref(sc->tls);
 	free(sc);
 }
 

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -508,14 +509,14 @@ tls_creds_load(const char *cert, const char *key, const char *ca,
 	size_t i;
 
 	c->refs = 1;
-	c->cert_path = xstrdup(cert);
-	c->key_path = xstrdup(key);
+	c->cert_path = cert ? xstrdup(cert) : NULL;
+	c->key_path = key ? xstrdup(key) : NULL;
 	c->ca_path = ca ? xstrdup(ca) : NULL;
 	/* Stamp first: a file replaced while it is read shows as changed. */
 	c->stamp = tls_creds_files_stamp(cert, key, ca);
-	if (load_chain(c, err, errlen) < 0 ||
+	if ((cert && (load_chain(c, err, errlen) < 0 ||
 	    leaf_facts(c, &pk, kbuf, sizeof(kbuf), err, errlen) < 0 ||
-	    load_key(c, &pk, err, errlen) < 0 ||
+	    load_key(c, &pk, err, errlen) < 0)) ||
 	    (ca && load_anchors(c, err, errlen) < 0)) {
 		creds_free(c);
 		return NULL;
@@ -535,7 +536,10 @@ tls_creds_load(const char *cert, const char *key, const char *ca,
 struct x509_wrap {
 	const br_x509_class *vtable;	/* first: BearSSL calls through it */
 	br_x509_minimal_context mini;
-	struct tls_conn *t;
+	struct ident *who;		/* server: the client's names */
+	unsigned char ip[16];		/* client: an IP host to find in an */
+	size_t iplen;			/* iPAddress SAN (BearSSL: DNS only) */
+	int ip_found;
 	unsigned ncert;
 	unsigned char *ee;		/* the client's certificate, while
 					   the handshake runs */
@@ -618,7 +622,8 @@ xw_start_cert(const br_x509_class **ctx, uint32_t length)
 {
 	struct x509_wrap *w = (struct x509_wrap *)(void *)ctx;
 
-	if (w->ncert == 0 && length <= TLS_EE_MAX) {
+	if (w->ncert == 0 && length <= TLS_EE_MAX &&
+	    (w->who != NULL || w->iplen > 0)) {
 		free(w->ee);
 		w->ee = xmalloc(length ? length : 1);
 		w->ee_cap = length;
@@ -664,20 +669,38 @@ add_dns(void *arg, const char *name, size_t len)
 	who->dns[at + len] = '\0';
 }
 
+static void
+match_ip(void *arg, const char *ip, size_t len)
+{
+	struct x509_wrap *w = arg;
+
+	if (len == w->iplen && memcmp(ip, w->ip, len) == 0)
+		w->ip_found = 1;
+}
+
 static unsigned
 xw_end_chain(const br_x509_class **ctx)
 {
 	struct x509_wrap *w = (struct x509_wrap *)(void *)ctx;
 	unsigned r = w->mini.vtable->end_chain(&w->mini.vtable);
 
-	if (r == 0) {
-		struct ident *who = &w->t->who;
+	if (r == 0 && w->iplen > 0) {
+		w->ip_found = 0;
+		if (w->ee != NULL && w->ee_len == w->ee_cap)
+			x509_san_names(w->ee, w->ee_len, X509_SAN_IP, match_ip,
+			    w);
+		if (!w->ip_found)
+			r = BR_ERR_X509_BAD_SERVER_NAME;
+	}
+	if (r == 0 && w->who != NULL) {
+		struct ident *who = w->who;
 
 		if (w->cn.status != 1)
 			who->cn[0] = '\0';
 		who->dns[0] = '\0';
 		if (w->ee != NULL && w->ee_len == w->ee_cap)
-			x509_dns_names(w->ee, w->ee_len, add_dns, who);
+			x509_san_names(w->ee, w->ee_len, X509_SAN_DNS,
+			    add_dns, who);
 	}
 	free(w->ee);
 	w->ee = NULL;
@@ -743,7 +766,7 @@ tls_conn_new(struct tls_creds *c)
 		struct x509_wrap *w = xcalloc(1, sizeof(*w));
 
 		w->vtable = &x509_wrap_class;
-		w->t = t;
+		w->who = &t->who;
 		br_x509_minimal_init_full(&w->mini, c->ta, c->nta);
 		w->cn.oid = oid_cn;
 		w->cn.buf = t->who.cn;
@@ -835,11 +858,11 @@ tls_conn_pending(const struct tls_conn *t)
 	return (br_ssl_engine_current_state(&t->sc.eng) & BR_SSL_SENDREC) != 0;
 }
 
-int
-tls_conn_push(struct tls_conn *t, int fd)
-{
-	br_ssl_engine_context *eng = &t->sc.eng;
+/* ---- the engine pump, the same for both ends ---- */
 
+static int
+engine_push(br_ssl_engine_context *eng, int fd)
+{
 	while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
 		size_t len;
 		unsigned char *p = br_ssl_engine_sendrec_buf(eng, &len);
@@ -854,15 +877,25 @@ tls_conn_push(struct tls_conn *t, int fd)
 		}
 		br_ssl_engine_sendrec_ack(eng, (size_t)n);
 	}
-	check_established(t);
 	return 1;
 }
 
-ssize_t
-tls_conn_recv(struct tls_conn *t, int fd, void *buf, size_t len)
+static int
+engine_up(const br_ssl_engine_context *eng)
 {
-	br_ssl_engine_context *eng = &t->sc.eng;
+	return (br_ssl_engine_current_state(eng) &
+	    (BR_SSL_SENDAPP | BR_SSL_RECVAPP)) != 0;
+}
 
+/*
+ * Plaintext into buf.  *up is set once the handshake is over; a TCP end
+ * before that is a failure, after it the end of the stream (peers that
+ * close without close_notify are common).
+ */
+static ssize_t
+engine_recv(br_ssl_engine_context *eng, int fd, void *buf, size_t len,
+    int *up)
+{
 	for (;;) {
 		unsigned st = br_ssl_engine_current_state(eng);
 		unsigned char *p;
@@ -875,9 +908,10 @@ tls_conn_recv(struct tls_conn *t, int fd, void *buf, size_t len)
 			errno = EPROTO;
 			return -1;
 		}
-		if ((st & BR_SSL_SENDREC) && tls_conn_push(t, fd) < 0)
+		if ((st & BR_SSL_SENDREC) && engine_push(eng, fd) < 0)
 			return -1;
-		check_established(t);
+		if (engine_up(eng))
+			*up = 1;
 		if (st & BR_SSL_RECVAPP) {
 			p = br_ssl_engine_recvapp_buf(eng, &avail);
 			if (avail > len)
@@ -898,9 +932,7 @@ tls_conn_recv(struct tls_conn *t, int fd, void *buf, size_t len)
 			return -1;
 		}
 		if (n == 0) {
-			/* No close_notify: an end mid-handshake is a failure;
-			 * after it, as plain TCP, the end of the requests. */
-			if (!t->established) {
+			if (!*up) {
 				errno = ECONNRESET;
 				return -1;
 			}
@@ -910,13 +942,12 @@ tls_conn_recv(struct tls_conn *t, int fd, void *buf, size_t len)
 	}
 }
 
-ssize_t
-tls_conn_send(struct tls_conn *t, int fd, const struct iovec *iov, int niov)
+static ssize_t
+engine_send(br_ssl_engine_context *eng, int fd, const struct iovec *iov,
+    int niov)
 {
-	br_ssl_engine_context *eng = &t->sc.eng;
-	size_t total = 0, want = 0;
-	int i = 0;
-	size_t off = 0;
+	size_t total = 0, want = 0, off = 0;
+	int i;
 
 	for (i = 0; i < niov; i++)
 		want += iov[i].iov_len;
@@ -946,7 +977,7 @@ tls_conn_send(struct tls_conn *t, int fd, const struct iovec *iov, int niov)
 			continue;
 		}
 		if (st & BR_SSL_SENDREC) {
-			int r = tls_conn_push(t, fd);
+			int r = engine_push(eng, fd);
 
 			if (r < 0)
 				return -1;
@@ -958,13 +989,41 @@ tls_conn_send(struct tls_conn *t, int fd, const struct iovec *iov, int niov)
 	}
 	if (total == want)
 		br_ssl_engine_flush(eng, 0);
-	if (tls_conn_push(t, fd) < 0)
+	if (engine_push(eng, fd) < 0)
 		return -1;
 	if (total == 0 && want > 0) {
 		errno = EAGAIN;
 		return -1;
 	}
 	return (ssize_t)total;
+}
+
+int
+tls_conn_push(struct tls_conn *t, int fd)
+{
+	int r = engine_push(&t->sc.eng, fd);
+
+	check_established(t);
+	return r;
+}
+
+ssize_t
+tls_conn_recv(struct tls_conn *t, int fd, void *buf, size_t len)
+{
+	int up = t->established;
+	ssize_t n = engine_recv(&t->sc.eng, fd, buf, len, &up);
+
+	check_established(t);
+	return n;
+}
+
+ssize_t
+tls_conn_send(struct tls_conn *t, int fd, const struct iovec *iov, int niov)
+{
+	ssize_t n = engine_send(&t->sc.eng, fd, iov, niov);
+
+	check_established(t);
+	return n;
 }
 
 void
@@ -1034,20 +1093,22 @@ static const struct {
 	{ BR_ERR_NO_CLIENT_AUTH, "no client certificate" },
 	{ BR_ERR_BAD_SIGNATURE, "bad signature" },
 	{ BR_ERR_WRONG_KEY_USAGE, "the client key may not sign" },
-	{ BR_ERR_X509_EXPIRED, "the client certificate is expired or not "
+	{ BR_ERR_X509_EXPIRED, "the peer's certificate is expired or not "
 	    "yet valid" },
-	{ BR_ERR_X509_NOT_TRUSTED, "the client certificate is not signed by "
-	    "client_ca" },
+	{ BR_ERR_X509_NOT_TRUSTED, "the peer's certificate is not signed by a "
+	    "trusted CA (client_ca, or [metrics] ca)" },
 	{ BR_ERR_X509_BAD_SIGNATURE, "bad certificate signature" },
 	{ BR_ERR_X509_EMPTY_CHAIN, "no client certificate" },
 	{ BR_ERR_BAD_MAC, "bad record MAC" },
+	{ BR_ERR_X509_BAD_SERVER_NAME, "the certificate is not for this host "
+	    "name or IP" },
 	{ BR_ERR_IO, "I/O error" },
 };
 
-const char *
-tls_conn_error(const struct tls_conn *t, char *out, size_t cap)
+static const char *
+engine_error(const br_ssl_engine_context *eng, char *out, size_t cap)
 {
-	int e = br_ssl_engine_last_error(&t->sc.eng);
+	int e = br_ssl_engine_last_error(eng);
 	size_t i;
 
 	if (e >= BR_ERR_SEND_FATAL_ALERT) {
@@ -1067,4 +1128,195 @@ tls_conn_error(const struct tls_conn *t, char *out, size_t cap)
 		}
 	snprintf(out, cap, "BearSSL error %d", e);
 	return out;
+}
+
+const char *
+tls_conn_error(const struct tls_conn *t, char *out, size_t cap)
+{
+	return engine_error(&t->sc.eng, out, cap);
+}
+
+/* ---- the scraper's side: https:// sources ---- */
+
+/* Where distributions keep the CA bundle (Debian/Ubuntu, Alpine, RHEL). */
+static const char *const system_ca[] = {
+	"/etc/ssl/certs/ca-certificates.crt",
+	"/etc/ssl/cert.pem",
+	"/etc/pki/tls/certs/ca-bundle.crt",
+};
+
+struct tls_creds *
+tls_client_creds_load(const char *ca, const char *cert, const char *key,
+    char *err, size_t errlen)
+{
+	size_t i;
+
+	if (ca == NULL) {
+		for (i = 0; i < sizeof(system_ca) / sizeof(system_ca[0]); i++)
+			if (access(system_ca[i], R_OK) == 0) {
+				ca = system_ca[i];
+				break;
+			}
+		if (ca == NULL) {
+			snprintf(err, errlen, "no CA file for https sources: set "
+			    "[metrics] ca (none of the system's CA bundles, e.g. "
+			    "%s, is here)", system_ca[0]);
+			return NULL;
+		}
+	}
+	return tls_creds_load(cert, key, ca, NULL, 0, err, errlen);
+}
+
+struct tls_client {
+	br_ssl_client_context cc;
+	struct x509_wrap xw;
+	struct tls_creds *creds;
+	int up;
+	unsigned char ibuf[BR_SSL_BUFSIZE_INPUT];
+	unsigned char obuf[512 + 85];	/* a GET fits in a record */
+};
+
+static const uint16_t client_suites[] = {
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+};
+
+static void
+seed_engine(br_ssl_engine_context *eng)
+{
+	unsigned char seed[32];
+	size_t got = 0;
+
+	while (got < sizeof(seed)) {
+		ssize_t n = getrandom(seed + got, sizeof(seed) - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;	/* BearSSL's own seeder then */
+		got += (size_t)n;
+	}
+	br_ssl_engine_inject_entropy(eng, seed, sizeof(seed));
+}
+
+struct tls_client *
+tls_client_new(struct tls_creds *c, const char *host)
+{
+	struct tls_client *t = xcalloc(1, sizeof(*t));
+	br_ssl_engine_context *eng = &t->cc.eng;
+	int is_ip;
+
+	t->creds = tls_creds_ref(c);
+	br_ssl_client_init_full(&t->cc, &t->xw.mini, c->ta, c->nta);
+	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(eng, client_suites,
+	    sizeof(client_suites) / sizeof(client_suites[0]));
+	br_ssl_engine_set_buffers_bidi(eng, t->ibuf, sizeof(t->ibuf), t->obuf,
+	    sizeof(t->obuf));
+	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
+	t->xw.vtable = &x509_wrap_class;
+	is_ip = inet_pton(AF_INET, host, t->xw.ip) == 1 ? 4 :
+	    inet_pton(AF_INET6, host, t->xw.ip) == 1 ? 16 : 0;
+	t->xw.iplen = (size_t)is_ip;
+	br_ssl_engine_set_x509(eng, &t->xw.vtable);
+	if (c->nchain > 0 && c->key_type == BR_KEYTYPE_EC)
+		br_ssl_client_set_single_ec(&t->cc, c->chain, c->nchain, &c->ec,
+		    BR_KEYTYPE_SIGN, c->issuer_type, br_ec_get_default(),
+		    br_ecdsa_sign_asn1_get_default());
+	else if (c->nchain > 0)
+		br_ssl_client_set_single_rsa(&t->cc, c->chain, c->nchain,
+		    &c->rsa, br_rsa_pkcs1_sign_get_default());
+	seed_engine(eng);
+	/* An IP host: no SNI, and the name is checked against iPAddress
+	 * SANs by the wrapper instead of BearSSL's dNSName match. */
+	br_ssl_client_reset(&t->cc, is_ip ? NULL : host, 0);
+	return t;
+}
+
+void
+tls_client_free(struct tls_client *t)
+{
+	if (t == NULL)
+		return;
+	free(t->xw.ee);
+	tls_creds_unref(t->creds);
+	free(t);
+}
+
+int
+tls_client_handshake(struct tls_client *t, int fd)
+{
+	br_ssl_engine_context *eng = &t->cc.eng;
+
+	for (;;) {
+		unsigned st = br_ssl_engine_current_state(eng);
+		unsigned char *p;
+		size_t avail;
+		ssize_t n;
+
+		if (st == BR_SSL_CLOSED) {
+			errno = br_ssl_engine_last_error(eng) ? EPROTO : ECONNRESET;
+			return -1;
+		}
+		if ((st & BR_SSL_SENDREC) && engine_push(eng, fd) < 0)
+			return -1;
+		if (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)) {
+			t->up = 1;
+			return 1;
+		}
+		if (!(st & BR_SSL_RECVREC))
+			return 0;	/* records to push: wait for POLLOUT */
+		p = br_ssl_engine_recvrec_buf(eng, &avail);
+		n = recv(fd, p, avail, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ECONNRESET;
+			return -1;
+		}
+		br_ssl_engine_recvrec_ack(eng, (size_t)n);
+	}
+}
+
+ssize_t
+tls_client_recv(struct tls_client *t, int fd, void *buf, size_t len)
+{
+	return engine_recv(&t->cc.eng, fd, buf, len, &t->up);
+}
+
+ssize_t
+tls_client_send(struct tls_client *t, int fd, const void *buf, size_t len)
+{
+	struct iovec iov;
+
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	return engine_send(&t->cc.eng, fd, &iov, 1);
+}
+
+int
+tls_client_pending(const struct tls_client *t)
+{
+	return (br_ssl_engine_current_state(&t->cc.eng) & BR_SSL_SENDREC) != 0;
+}
+
+int
+tls_client_push(struct tls_client *t, int fd)
+{
+	return engine_push(&t->cc.eng, fd);
+}
+
+const char *
+tls_client_error(const struct tls_client *t, char *out, size_t cap)
+{
+	return engine_error(&t->cc.eng, out, cap);
 }

@@ -67,8 +67,8 @@ der_expect(struct der *d, unsigned want, struct der *val)
 static const unsigned char oid_san[] = { 0x55, 0x1d, 0x11 };	/* 2.5.29.17 */
 
 static int
-san_names(struct der gn, void (*fn)(void *, const char *, size_t),
-    void *arg)
+san_names(struct der gn, unsigned want,
+    void (*fn)(void *, const char *, size_t), void *arg)
 {
 	struct der seq, v;
 	unsigned tag;
@@ -79,7 +79,7 @@ san_names(struct der gn, void (*fn)(void *, const char *, size_t),
 	while (seq.n > 0) {
 		if (der_next(&seq, &tag, &v) < 0)
 			return -1;
-		if (tag == 0x82) {		/* [2] dNSName */
+		if (tag == want) {
 			fn(arg, (const char *)v.p, v.n);
 			count++;
 		}
@@ -88,7 +88,7 @@ san_names(struct der gn, void (*fn)(void *, const char *, size_t),
 }
 
 int
-x509_dns_names(const unsigned char *der, size_t len,
+x509_san_names(const unsigned char *der, size_t len, unsigned want,
     void (*fn)(void *arg, const char *name, size_t len), void *arg)
 {
 	struct der d = { der, len }, cert, tbs, v, exts, ext;
@@ -126,7 +126,7 @@ x509_dns_names(const unsigned char *der, size_t len,
 				return -1;
 			if (oid.n == sizeof(oid_san) &&
 			    memcmp(oid.p, oid_san, sizeof(oid_san)) == 0)
-				return san_names(val, fn, arg);
+				return san_names(val, want, fn, arg);
 		}
 		return 0;
 	}

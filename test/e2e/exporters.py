@@ -6,6 +6,7 @@ the test that started it (context managers)."""
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -66,9 +67,13 @@ class FakeExporter:
     redirect  302 to another URL
     gzip      200 with Content-Encoding: gzip (whatever was asked)
     A mode may be changed while running (`exp.mode = ...`); `down()` closes
-    the listening socket so later connects are refused."""
+    the listening socket so later connects are refused.  tls: a server-side
+    ssl.SSLContext makes it an https exporter (host: the URL's host)."""
 
-    def __init__(self, mode="ok", body=b"", status=500, drip=0.2):
+    def __init__(self, mode="ok", body=b"", status=500, drip=0.2, tls=None, host="127.0.0.1"):
+        self.tls = tls
+        self.host = host
+        self.tls_errors = []
         self.mode = mode
         self.body = body
         self.status = status
@@ -87,7 +92,7 @@ class FakeExporter:
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d/metrics" % self.port
+        return "%s://%s:%d/metrics" % ("https" if self.tls else "http", self.host, self.port)
 
     def _serve(self):
         self._sock.settimeout(0.1)
@@ -114,6 +119,14 @@ class FakeExporter:
         return data
 
     def _handle(self, c):
+        if self.tls is not None:
+            try:
+                c.settimeout(5)
+                c = self.tls.wrap_socket(c, server_side=True)
+            except (ssl.SSLError, OSError) as e:
+                self.tls_errors.append(repr(e))
+                c.close()
+                return
         try:
             self._read_request(c)
             mode = self.mode

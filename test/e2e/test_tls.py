@@ -120,10 +120,10 @@ def test_tls_refuses_missing_wrong_and_expired_client_certificates():
             code, _, _ = curl(s.port, "--cert", other.path("stranger.crt"), "--key",
                               other.path("stranger.key"))
             eq(code, 0, "a certificate from another CA")
-            s.wait_log(r'error="the client certificate is not signed by client_ca')
+            s.wait_log(r'error="the peer.s certificate is not signed by a trusted CA')
             out = s_client(s.port, "-cert", p.path("expired.crt"), "-key", p.path("expired.key"))
             check("HTTP/1.1 200" not in out, "expired certificate refused:\n" + out[-800:])
-            s.wait_log(r'error="the client certificate is expired or not yet valid')
+            s.wait_log(r'error="the peer.s certificate is expired or not yet valid')
             out = s_client(s.port, "-cert", p.path("cli.crt"), "-key", p.path("cli.key"))
             check("HTTP/1.1 200" in out, "openssl s_client with the right certificate:\n" +
                   out[-800:])
@@ -355,3 +355,102 @@ def test_tls_check_config_names_the_file_and_line():
     eq(r.returncode, 2, "exit status")
     eq(r.stdout.strip(), "%s:2: %s: the key does not match the certificate of %s" % (
         s.config, p.path("srv.key"), p.path("mismatch.crt")), "message")
+
+
+# ---- https:// metrics sources ----
+
+FEED = (b"# TYPE wca_node_capacity gauge\n"
+        b'wca_node_capacity{node="n1",dim="cpu"} 8\n'
+        b'wca_node_capacity{node="n1",dim="mem"} 32\n')
+
+
+def exporter_ctx(stem="srv", client_ca=None):
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    c.load_cert_chain(pki().path(stem + ".crt"), pki().path(stem + ".key"))
+    if client_ca:
+        c.load_verify_locations(client_ca)
+        c.verify_mode = ssl.CERT_REQUIRED
+    return c
+
+
+def scrape_server(url, metrics_lines):
+    return Server(extra="[metrics]\nsource = %s\ninterval = 0.5\ntimeout = 0.5\nstaleness = 5\n%s"
+                  % (url, "".join(l + "\n" for l in metrics_lines)))
+
+
+def source_state(s, url, want, timeout=8.0):
+    """The source's /status entry once want(entry) holds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        for src in json.loads(request("GET", "/status", port=s.port)[2])["sources"]:
+            if src["url"] == url:
+                last = src
+                if want(src):
+                    return src
+        time.sleep(0.05)
+    raise TestFailure("source %s never reached the state; last: %r\n%s" %
+                      (url, last, s.stderr()[-2000:]))
+
+
+def test_https_source_verified_by_ca_for_ip_and_name():
+    from exporters import FakeExporter
+    p = pki()
+    for host in ("127.0.0.1", "localhost"):
+        with FakeExporter("ok", FEED, tls=exporter_ctx(), host=host) as e:
+            with scrape_server(e.url, ["ca = " + p.path("test-ca.crt")]) as s:
+                src = source_state(s, e.url, lambda x: x["scrapes_ok"] >= 2)
+                eq(src["samples"], 2, "samples over https (%s)" % host)
+                n = json.loads(request("GET", "/nodes", port=s.port)[2])["nodes"]
+                eq(n[0]["capacity"]["cpu"], 8.0, "data from the https source")
+                eq(e.tls_errors, [], "handshakes the exporter saw")
+
+
+def test_https_source_untrusted_or_wrong_name_fails_and_counts():
+    from exporters import FakeExporter
+    p = pki()
+    other = Pki("other-ca")
+    p.issue("elsewhere", "elsewhere", san="DNS:elsewhere.example")
+    try:
+        with FakeExporter("ok", FEED, tls=exporter_ctx()) as e:
+            with scrape_server(e.url, ["ca = " + other.path("other-ca.crt")]) as s:
+                src = source_state(s, e.url, lambda x: x["last_error"])
+                check("TLS: the peer's certificate is not signed by a trusted CA" in
+                      src["last_error"], "untrusted: %r" % src["last_error"])
+                eq(src["scrapes_ok"], 0, "nothing from an untrusted server")
+                m = request("GET", "/metrics", port=s.port)[2].decode()
+                check(metric(m, "wca_scheduler_scrape_errors_total",
+                             {"source": e.url, "reason": "tls"}) >= 1, "counted as tls")
+        with FakeExporter("ok", FEED, tls=exporter_ctx("elsewhere")) as e:
+            with scrape_server(e.url, ["ca = " + p.path("test-ca.crt")]) as s:
+                src = source_state(s, e.url, lambda x: x["last_error"])
+                check("not for this host name or IP" in src["last_error"],
+                      "an IP not in the certificate: %r" % src["last_error"])
+    finally:
+        other.cleanup()
+
+
+def test_https_source_with_client_certificate():
+    from exporters import FakeExporter
+    p = pki()
+    need = exporter_ctx(client_ca=p.path("test-ca.crt"))
+    with FakeExporter("ok", FEED, tls=need) as e:
+        with scrape_server(e.url, ["ca = " + p.path("test-ca.crt"),
+                                   "cert = " + p.path("cli.crt"),
+                                   "key = " + p.path("cli.key")]) as s:
+            source_state(s, e.url, lambda x: x["scrapes_ok"] >= 1)
+        with scrape_server(e.url, ["ca = " + p.path("test-ca.crt")]) as s:
+            src = source_state(s, e.url, lambda x: x["last_error"])
+            check(src["last_error"].startswith("TLS: "), "no client certificate: %r" %
+                  src["last_error"])
+
+
+def test_https_source_bad_ca_file_is_a_config_error():
+    port = free_port()
+    s = Server(text=config(port, []) + "[metrics]\nsource = https://127.0.0.1:1/metrics\n"
+               "ca = /nonexistent/ca.pem\n", port=port)
+    r = subprocess.run([harness.BIN, "--check-config", "-c", s.config], capture_output=True,
+                       text=True, timeout=20)
+    eq(r.returncode, 2, "exit status")
+    check(r.stdout.strip().endswith(":19: /nonexistent/ca.pem: No such file or directory"),
+          "names the ca line: %r" % r.stdout)
