@@ -24,6 +24,7 @@ PROMTEXT_BENCH=${PROMTEXT_BENCH:-build/bench/promtext_bench}
 NODESTORE_BENCH=${NODESTORE_BENCH:-build/bench/nodestore_bench}
 RUN_SCRAPE_LOAD=${BENCH_SCRAPE_LOAD:-1}
 RUN_ALGO_LOAD=${BENCH_ALGO_LOAD:-1}
+RUN_TLS_LOAD=${BENCH_TLS_LOAD:-1}
 SECS=${BENCH_SECONDS:-3}
 NODE_COUNTS=${BENCH_NODES:-"10 100 500 781 5000"}
 VERBS=${BENCH_VERBS:-"filter prioritize"}
@@ -417,6 +418,12 @@ REPORT=$TMP/report.md
 		printf 'dimensions served by a fake exporter, NodeNames of all 781, one connection,\n'
 		printf 'times from the access log):\n\n'
 		"$PYTHON" bench/algo_load.py "$BIN" "$SECS" || true
+	fi
+	if [[ $RUN_TLS_LOAD == 1 ]]; then
+		printf '\nTLS (bench/tls_load.py, %s: filter with 500 NodeNames over HTTP and\n' "$BIN"
+		printf 'HTTPS on one connection; full handshakes with openssl s_time; RSS of\n'
+		printf 'idle TLS connections):\n\n'
+		"$PYTHON" bench/tls_load.py "$BIN" "$SECS" || true
 	fi
 	if [[ -s $NOTES ]]; then
 		printf '\nNotes:\n\n'

@@ -52,6 +52,8 @@
 #define CONTINUE_LINE   "HTTP/1.1 100 Continue\r\n\r\n"
 /* How often the TLS files' modification times are looked at. */
 #define TLS_CHECK_MS    5000
+/* Free room in c_in that a TLS read uses as it is (a record is 16 KiB). */
+#define TLS_MIN_ROOM    (16 * 1024 + 512)
 
 enum conn_state {
 	CONN_IDLE,
@@ -688,6 +690,11 @@ conn_read(struct conn *c)
 			    c->c_in.len);
 		if (want < READ_CHUNK)
 			want = READ_CHUNK;
+		/* TLS reads on after short reads (a record at a time): use
+		 * the room there is rather than growing the buffer for each. */
+		if (c->c_tls && want == READ_CHUNK &&
+		    c->c_in.cap - c->c_in.len >= TLS_MIN_ROOM)
+			want = c->c_in.cap - c->c_in.len;
 		if (want > limit - c->c_in.len)
 			want = limit - c->c_in.len;
 		conn_reserve_in(c, want);

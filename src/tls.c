@@ -22,6 +22,7 @@
 
 #include <bearssl.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@
 #include "x509.h"
 
 #define TLS_FILE_MAX	(1 << 20)	/* PEM files larger are refused */
-#define TLS_OUT_BUF	(8192 + 85)	/* records of up to 8 KiB out */
+#define TLS_OUT_BUF	(4096 + 85)	/* records of up to 4 KiB out */
 #define TLS_CACHE_BYTES	(64 * 1024)	/* LRU: about 650 sessions */
 #define TLS_IDENT_SLOTS	256
 #define TLS_EE_MAX	(16 * 1024)	/* client certificates larger: no
@@ -738,11 +739,15 @@ static const char *alpn[] = { "http/1.1" };
 struct tls_conn *
 tls_conn_new(struct tls_creds *c)
 {
-	struct tls_conn *t = xcalloc(1, sizeof(*t));
+	/* The record buffers are not cleared: BearSSL writes before it
+	 * reads them, and pages never touched cost an idle connection
+	 * nothing. */
+	struct tls_conn *t = xmalloc(sizeof(*t));
 	br_ssl_engine_context *eng = &t->sc.eng;
 	unsigned char seed[32];
 	size_t got = 0;
 
+	memset(t, 0, offsetof(struct tls_conn, ibuf));
 	t->creds = tls_creds_ref(c);
 	if (c->key_type == BR_KEYTYPE_EC) {
 		br_ssl_server_init_full_ec(&t->sc, c->chain, c->nchain,
