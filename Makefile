@@ -27,7 +27,10 @@ LDLIBS    += $(INIH_LIBS) -lbearssl -lm
 MUSL_CC   ?= musl-gcc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 STATIC_CFLAGS := -O2 -std=c11 $(WARN) -ffunction-sections -fdata-sections
-STATIC_LIBS := /usr/lib/$(MULTIARCH)/libinih.a /usr/lib/$(MULTIARCH)/libbearssl.a -lm
+# BEARSSL_A=build/vendor/bearssl.a: BearSSL built for musl from Debian's
+# source package by `make vendor-src` (vendor/fetch-debian-src.sh).
+BEARSSL_A ?= /usr/lib/$(MULTIARCH)/libbearssl.a
+STATIC_LIBS := /usr/lib/$(MULTIARCH)/libinih.a $(BEARSSL_A) -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
@@ -48,7 +51,7 @@ STATIC_BIN := build/static/wca-scheduler
 SAN_BIN   := build/san/wca-scheduler
 CONF      := conf/wca-scheduler.ini
 
-.PHONY: all static run test unit e2e bench clean install deps check-deps FORCE
+.PHONY: all static run test unit e2e bench clean install deps check-deps vendor-src FORCE
 all: check-deps $(BIN)
 
 # Point at the install line instead of a wall of missing-header errors.
@@ -118,6 +121,9 @@ run: deps all
 
 deps:
 	@vendor/deps.sh
+
+vendor-src:
+	vendor/fetch-debian-src.sh
 
 # The whole suite twice, on the normal build and under ASan + UBSan, and
 # the end-to-end tests once more on the static release binary.
