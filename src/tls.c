@@ -418,29 +418,46 @@ mismatch:
 	return -1;
 }
 
+/* The CERTIFICATE objects of a PEM file, at least one; 0 or -1. */
+static int
+read_certs(const char *path, struct pem_list *l, char *err, size_t errlen)
+{
+	size_t i, k = 0;
+
+	if (pem_read(path, l, err, errlen) < 0) {
+		pem_list_free(l);
+		return -1;
+	}
+	for (i = 0; i < l->n; i++) {
+		if (strcmp(l->o[i].name, "CERTIFICATE") == 0)
+			l->o[k++] = l->o[i];
+		else
+			buf_free(&l->o[i].der);
+	}
+	l->n = k;
+	if (k == 0) {
+		snprintf(err, errlen, "%s: no CERTIFICATE in it", path);
+		pem_list_free(l);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 load_chain(struct tls_creds *c, char *err, size_t errlen)
 {
 	struct pem_list l = { NULL, 0 };
 	size_t i;
 
-	if (pem_read(c->cert_path, &l, err, errlen) < 0) {
-		pem_list_free(&l);
+	if (read_certs(c->cert_path, &l, err, errlen) < 0)
 		return -1;
-	}
-	c->chain = xcalloc(l.n ? l.n : 1, sizeof(*c->chain));
+	c->chain = xcalloc(l.n, sizeof(*c->chain));
 	for (i = 0; i < l.n; i++) {
-		if (strcmp(l.o[i].name, "CERTIFICATE") != 0)
-			continue;
-		c->chain[c->nchain].data = dup_bytes(l.o[i].der.p,
-		    l.o[i].der.len);
-		c->chain[c->nchain++].data_len = l.o[i].der.len;
+		c->chain[i].data = dup_bytes(l.o[i].der.p, l.o[i].der.len);
+		c->chain[i].data_len = l.o[i].der.len;
 	}
+	c->nchain = l.n;
 	pem_list_free(&l);
-	if (c->nchain == 0) {
-		snprintf(err, errlen, "%s: no CERTIFICATE in it", c->cert_path);
-		return -1;
-	}
 	return 0;
 }
 
@@ -450,19 +467,15 @@ load_anchors(struct tls_creds *c, char *err, size_t errlen)
 	struct pem_list l = { NULL, 0 };
 	size_t i;
 
-	if (pem_read(c->ca_path, &l, err, errlen) < 0) {
-		pem_list_free(&l);
+	if (read_certs(c->ca_path, &l, err, errlen) < 0)
 		return -1;
-	}
-	c->ta = xcalloc(l.n ? l.n : 1, sizeof(*c->ta));
+	c->ta = xcalloc(l.n, sizeof(*c->ta));
 	for (i = 0; i < l.n; i++) {
 		br_x509_decoder_context dc;
 		br_x509_trust_anchor *ta;
 		const br_x509_pkey *pk;
 		struct buf dn;
 
-		if (strcmp(l.o[i].name, "CERTIFICATE") != 0)
-			continue;
 		buf_init(&dn);
 		br_x509_decoder_init(&dc, pem_append, &dn);
 		br_x509_decoder_push(&dc, l.o[i].der.p, l.o[i].der.len);
@@ -491,10 +504,6 @@ load_anchors(struct tls_creds *c, char *err, size_t errlen)
 			    pk->key.ec.qlen);
 	}
 	pem_list_free(&l);
-	if (c->nta == 0) {
-		snprintf(err, errlen, "%s: no CERTIFICATE in it", c->ca_path);
-		return -1;
-	}
 	return 0;
 }
 
