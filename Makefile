@@ -143,9 +143,18 @@ build/bench/%: bench/%.c $(OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ibench $(CFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
 
+# The binary, the man page, the systemd unit (its paths follow PREFIX) and,
+# unless one is there, the example configuration.
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+MANDIR    ?= $(PREFIX)/share/man
 install: $(STATIC_BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/wca-scheduler
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/wca-scheduler \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(STATIC_BIN) $(DESTDIR)$(PREFIX)/bin/wca-scheduler
+	install -m 0644 docs/wca-scheduler.8 $(DESTDIR)$(MANDIR)/man8/wca-scheduler.8
+	sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' contrib/systemd/wca-scheduler.service \
+	  >$(DESTDIR)$(UNITDIR)/wca-scheduler.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/wca-scheduler.service
 	test -e $(DESTDIR)/etc/wca-scheduler/wca-scheduler.ini || \
 	  install -m 0644 $(CONF) $(DESTDIR)/etc/wca-scheduler/wca-scheduler.ini
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "loop.h"
 #include "nodestore.h"
+#include "notify.h"
 #include "scrape.h"
 #include "server.h"
 #include "stats.h"
@@ -140,6 +141,7 @@ reload(struct app *a)
 	stats.last_reload_time = unix_now();
 	log_info(LOGGER_SERVER, "reloading configuration path=%s",
 	    a->config_path);
+	notify_send("RELOADING=1");
 	cfg = config_load(a->config_path, &errs);
 	if (cfg == NULL) {
 		for (i = 0; i < errs.n; i++)
@@ -148,6 +150,8 @@ reload(struct app *a)
 		config_errors_free(&errs);
 		stats.reloads_failed++;
 		stats.last_reload_ok = 0;
+		notify_send("READY=1\nSTATUS=reload rejected, the old "
+		    "configuration serves");
 		return;
 	}
 	if (server_reload(a->srv, cfg, err, sizeof(err)) < 0) {
@@ -156,12 +160,15 @@ reload(struct app *a)
 		config_free(cfg);
 		stats.reloads_failed++;
 		stats.last_reload_ok = 0;
+		notify_send("READY=1\nSTATUS=reload rejected, the old "
+		    "configuration serves");
 		return;
 	}
 	log_set_levels(cfg->levels);
 	scraper_reconfigure(a->scraper, cfg);
 	stats.reloads_ok++;
 	stats.last_reload_ok = 1;
+	notify_send("READY=1\nSTATUS=serving");
 	log_info(LOGGER_SERVER, "configuration reloaded path=%s algorithm=%s",
 	    a->config_path, algo_name(cfg->algo));
 }
@@ -185,6 +192,7 @@ start_drain(struct app *a, int signo)
 	log_info(LOGGER_SERVER, "shutting down signal=%s connections=%zu",
 	    signo == SIGINT ? "SIGINT" : "SIGTERM", server_connections(a->srv));
 	server_drain(a->srv);
+	notify_send("STOPPING=1");
 	loop_timer_after(a->loop, &a->drain_timer,
 	    (uint64_t)(server_config(a->srv)->drain_timeout * 1000.0));
 }
@@ -291,6 +299,8 @@ main(int argc, char **argv)
 	a.store = ns_store_new();
 	a.scraper = scraper_new(a.loop, a.store, cfg);
 	server_attach_metrics(a.srv, a.scraper, a.store);
+	/* Listening now: systemd (Type=notify) may start what depends on it. */
+	notify_send("READY=1\nSTATUS=serving");
 	while (!a.stop) {
 		if (server_draining(a.srv) && server_connections(a.srv) == 0)
 			break;

@@ -5,7 +5,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libinih-dev libjsmn-dev libbearssl-dev
-musl-tools python3 curl openssl wrk prometheus-node-exporter"
+musl-tools python3 curl openssl wrk prometheus-node-exporter
+groff-base systemd"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,153 @@
+"""Deployment pieces: systemd readiness notification and unit, make install,
+the man page, and the certificate script against the real server."""
+import filecmp
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+
+import harness
+from harness import DEFAULT_CONFIG, Server, check, eq, free_port
+
+ROOT = harness.ROOT
+
+
+def notify_socket(abstract=False):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    if abstract:
+        name = "@wca-test-%d" % os.getpid()
+        s.bind("\0" + name[1:])
+    else:
+        d = tempfile.mkdtemp(prefix="wca-notify-")
+        name = os.path.join(d, "notify")
+        s.bind(name)
+    s.settimeout(10)
+    return s, name
+
+
+def messages(sock, count):
+    got = []
+    for _ in range(count):
+        got.append(sock.recv(4096).decode())
+    return got
+
+
+def test_systemd_notify_ready_reload_stopping():
+    for abstract in (False, True):
+        sock, name = notify_socket(abstract)
+        os.environ["NOTIFY_SOCKET"] = name
+        try:
+            s = Server()
+            s.start()
+        finally:
+            del os.environ["NOTIFY_SOCKET"]
+        try:
+            eq(messages(sock, 1), ["READY=1\nSTATUS=serving"], "ready once listening (%s)" % name)
+            s.signal(signal.SIGHUP)
+            eq(messages(sock, 2), ["RELOADING=1", "READY=1\nSTATUS=serving"], "reload")
+            with open(s.config, "a") as f:
+                f.write("bogus = 1\n")
+            s.signal(signal.SIGHUP)
+            eq(messages(sock, 2), ["RELOADING=1", "READY=1\nSTATUS=reload rejected, the old "
+                                   "configuration serves"], "rejected reload")
+        finally:
+            eq(s.stop(), 0, "exit status")
+        eq(messages(sock, 1), ["STOPPING=1"], "stopping on SIGTERM")
+        sock.close()
+        if not abstract:
+            shutil.rmtree(os.path.dirname(name), ignore_errors=True)
+
+
+def test_systemd_unit_verifies():
+    d = tempfile.mkdtemp(prefix="wca-unit-")
+    try:
+        with open(os.path.join(ROOT, "contrib", "systemd", "wca-scheduler.service")) as f:
+            unit = f.read().replace("/usr/local/bin/wca-scheduler", harness.BIN)
+        check("Type=notify" in unit and "ExecReload=/bin/kill -HUP $MAINPID" in unit,
+              "notify and reload")
+        path = os.path.join(d, "wca-scheduler.service")
+        with open(path, "w") as f:
+            f.write(unit)
+        r = subprocess.run(["systemd-analyze", "verify", "--man=no", path],
+                           capture_output=True, text=True, timeout=60)
+        eq((r.returncode, r.stdout + r.stderr), (0, ""), "systemd-analyze verify")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_make_install_puts_everything_under_prefix():
+    d = tempfile.mkdtemp(prefix="wca-install-")
+    try:
+        r = subprocess.run(["make", "-s", "install", "DESTDIR=" + d, "PREFIX=/opt/wca"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=600)
+        eq(r.returncode, 0, "make install: " + r.stderr[-2000:])
+        for f in ("opt/wca/bin/wca-scheduler", "opt/wca/share/man/man8/wca-scheduler.8",
+                  "opt/wca/lib/systemd/system/wca-scheduler.service",
+                  "etc/wca-scheduler/wca-scheduler.ini"):
+            check(os.path.isfile(os.path.join(d, f)), "installed: " + f)
+        with open(os.path.join(d, "opt/wca/lib/systemd/system/wca-scheduler.service")) as f:
+            check("ExecStart=/opt/wca/bin/wca-scheduler -c" in f.read(), "unit follows PREFIX")
+        r = subprocess.run([os.path.join(d, "opt/wca/bin/wca-scheduler"), "--check-config", "-c",
+                            os.path.join(d, "etc/wca-scheduler/wca-scheduler.ini")],
+                           capture_output=True, text=True, timeout=30)
+        eq(r.stdout, "ok\n", "the installed example configuration checks")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_man_page_renders_without_warnings():
+    r = subprocess.run(["groff", "-mandoc", "-Tutf8", "-ww", "-z",
+                        os.path.join(ROOT, "docs", "wca-scheduler.8")],
+                       capture_output=True, text=True, timeout=30)
+    eq((r.returncode, r.stderr), (0, ""), "groff -ww")
+    text = subprocess.run(["groff", "-mandoc", "-Tutf8", "-P-cbu", os.path.join(ROOT, "docs",
+                           "wca-scheduler.8")], capture_output=True, text=True, timeout=30).stdout
+    for word in ("--check-config", "SIGHUP", "tls_cert", "client_names", "NOTIFY_SOCKET",
+                 "EXIT STATUS"):
+        check(word in text.replace("\u2010", "-"), "man page mentions " + word)
+
+
+def test_make_certs_output_serves_mtls_to_curl():
+    d = tempfile.mkdtemp(prefix="wca-certs-")
+    try:
+        script = os.path.join(ROOT, "contrib", "certs", "make-certs.sh")
+        env = dict(os.environ, NODE_IPS="127.0.0.1,10.0.0.5", DAYS="30")
+        subprocess.run([script, d], check=True, capture_output=True, timeout=120, env=env)
+        shutil.copy(os.path.join(d, "ca.crt"), os.path.join(d, "ca.first"))
+        subprocess.run([script, d], check=True, capture_output=True, timeout=120, env=env)
+        check(filecmp.cmp(os.path.join(d, "ca.crt"), os.path.join(d, "ca.first"), shallow=False),
+              "a second run keeps the CA")
+        port = free_port()
+        text = DEFAULT_CONFIG.format(listen="127.0.0.1:%d" % port, max_connections=64,
+                                     max_body="1M", max_header="8K", read_timeout=5,
+                                     idle_timeout=30, drain_timeout=5, namespaces="default",
+                                     score_mode="clamp", log_level="info")
+        text = text.replace("[server]\n", "[server]\ntls_cert = %s/tls.crt\ntls_key = %s/tls.key\n"
+                            "client_ca = %s/ca.crt\nclient_names = system:kube-scheduler\n"
+                            % (d, d, d), 1)
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(os.path.join(d, "ca.crt"))
+        ctx.load_cert_chain(os.path.join(d, "kube-scheduler.crt"),
+                            os.path.join(d, "kube-scheduler.key"))
+        with Server(text=text, port=port, tls=ctx) as s:
+            body = '{"Pod":{"metadata":{"name":"p","namespace":"default"}},"NodeNames":["a"]}'
+            r = subprocess.run(["curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}",
+                                "--cacert", os.path.join(d, "ca.crt"),
+                                "--cert", os.path.join(d, "kube-scheduler.crt"),
+                                "--key", os.path.join(d, "kube-scheduler.key"),
+                                "-H", "Content-Type: application/json", "-d", body,
+                                "https://localhost:%d/scheduler/filter" % s.port],
+                               capture_output=True, text=True, timeout=30)
+            eq(r.stdout.rsplit("\n", 1)[1], "200", "curl as kube-scheduler: " + r.stderr)
+            r = subprocess.run(["curl", "-sS", "--max-time", "10", "-o", "/dev/null", "-w",
+                                "%{http_code}", "--cacert", os.path.join(d, "ca.crt"),
+                                "--cert", os.path.join(d, "tls.crt"), "--key",
+                                os.path.join(d, "tls.key"),
+                                "https://127.0.0.1:%d/healthz" % s.port],
+                               capture_output=True, text=True, timeout=30)
+            eq(r.stdout, "403", "the serving certificate is not kube-scheduler (IP SAN works)")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
