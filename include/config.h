@@ -48,6 +48,8 @@ enum fallback { FALLBACK_LEAST_ALLOCATED, FALLBACK_ZERO };
 
 struct listen_addr {
 	char text[80];                  /* as configured, normalised */
+	int health;                     /* health_listen: plain HTTP, health
+	                                   and metrics routes only */
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 };

@@ -58,6 +58,8 @@ struct loader {
 	struct config_errors *errs;
 	int listen_line;
 	char *listen_value;
+	int health_line;
+	char *health_value;
 	uint64_t seen[4];               /* keys met, by key table index */
 	int seen_lines[256];
 	int seen_logger[LOGGER_COUNT + 1];
@@ -406,26 +408,30 @@ valid_port(const char *p)
 	return *end == '\0' && n >= 1 && n <= 65535;
 }
 
+/* The addresses of `key` (listen or health_listen) into c->listen. */
 static void
-resolve_listen(struct loader *L)
+resolve_listen(struct loader *L, const char *key, const char *value,
+    int line, int health)
 {
 	char **items = NULL;
 	size_t n = 0, i;
 	struct config *c = L->c;
 	int saved = L->lineno;
 
-	L->lineno = L->listen_line;
-	if (parse_list(L, "listen", L->listen_value, &items, &n) < 0)
+	L->lineno = line;
+	if (parse_list(L, key, value, &items, &n) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		char host[256], port[16];
 		struct addrinfo hints, *res = NULL, *ai;
+		size_t j;
 		int rc;
 
 		if (split_hostport(items[i], host, sizeof(host), port,
 		    sizeof(port)) < 0 || !valid_port(port)) {
-			errorf(L, L->lineno, "listen: '%s' is not host:port or "
-			    "[v6]:port with a port from 1 to 65535", items[i]);
+			errorf(L, L->lineno, "%s: '%s' is not host:port or "
+			    "[v6]:port with a port from 1 to 65535", key,
+			    items[i]);
 			continue;
 		}
 		memset(&hints, 0, sizeof(hints));
@@ -435,8 +441,8 @@ resolve_listen(struct loader *L)
 		rc = getaddrinfo(*host && strcmp(host, "*") ? host : NULL,
 		    port, &hints, &res);
 		if (rc != 0) {
-			errorf(L, L->lineno, "listen: cannot resolve '%s': %s",
-			    host, gai_strerror(rc));
+			errorf(L, L->lineno, "%s: cannot resolve '%s': %s",
+			    key, host, gai_strerror(rc));
 			continue;
 		}
 		for (ai = res; ai; ai = ai->ai_next) {
@@ -444,8 +450,8 @@ resolve_listen(struct loader *L)
 			char h[NI_MAXHOST], p[NI_MAXSERV];
 
 			if (c->nlisten >= MAX_LISTEN) {
-				errorf(L, L->lineno, "listen: more than %d "
-				    "addresses", MAX_LISTEN);
+				errorf(L, L->lineno, "%s: more than %d "
+				    "addresses", key, MAX_LISTEN);
 				break;
 			}
 			c->listen = xrealloc(c->listen,
@@ -458,6 +464,13 @@ resolve_listen(struct loader *L)
 			    p, sizeof(p), NI_NUMERICHOST | NI_NUMERICSERV);
 			snprintf(la->text, sizeof(la->text),
 			    ai->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h, p);
+			la->health = health;
+			for (j = 0; j + 1 < c->nlisten; j++)
+				if (strcmp(c->listen[j].text, la->text) == 0) {
+					errorf(L, L->lineno, "%s: %s is already "
+					    "a listen address", key, la->text);
+					break;
+				}
 		}
 		freeaddrinfo(res);
 	}
@@ -486,6 +499,15 @@ k_listen(struct loader *L, const char *k, const char *v)
 	free(L->listen_value);
 	L->listen_value = xstrdup(v);
 	L->listen_line = L->lineno;
+}
+
+static void
+k_health_listen(struct loader *L, const char *k, const char *v)
+{
+	(void)k;
+	free(L->health_value);
+	L->health_value = *v ? xstrdup(v) : NULL;
+	L->health_line = L->lineno;
 }
 
 static void k_tls_cert(struct loader *L, const char *k, const char *v)
@@ -959,6 +981,7 @@ static void k_mkey(struct loader *L, const char *k, const char *v)
 
 static const struct key keys[] = {
 	{ SEC_SERVER, "listen", k_listen, 0 },
+	{ SEC_SERVER, "health_listen", k_health_listen, 0 },
 	{ SEC_SERVER, "tls_cert", k_tls_cert, 0 },
 	{ SEC_SERVER, "tls_key", k_tls_key, 0 },
 	{ SEC_SERVER, "client_ca", k_client_ca, 0 },
@@ -1277,7 +1300,10 @@ validate(struct loader *L)
 		L->listen_value = xstrdup("0.0.0.0:31800");
 		L->listen_line = sl;
 	}
-	resolve_listen(L);
+	resolve_listen(L, "listen", L->listen_value, L->listen_line, 0);
+	if (L->health_value)
+		resolve_listen(L, "health_listen", L->health_value,
+		    L->health_line, 1);
 	if (!c->tls_cert != !c->tls_key)
 		errorf(L, line_or(key_line(L, SEC_SERVER, c->tls_cert ? "tls_cert" :
 		    "tls_key"), sl), "tls_cert and tls_key must be set "
@@ -1361,6 +1387,7 @@ load(const char *name, const char *text, size_t len,
 	ini_parse_stream(reader, L, on_kv, L);
 	validate(L);
 	free(L->listen_value);
+	free(L->health_value);
 	free(L);
 	if (errs->n) {
 		config_free(c);

@@ -64,6 +64,7 @@ enum conn_state {
 
 struct listener {
 	int fd;
+	int health;                     /* health_listen: see config.h */
 	char text[80];
 	struct server *srv;
 	struct loop_timer pause;        /* EMFILE back-off */
@@ -105,6 +106,7 @@ struct conn {
 	struct tls_conn *c_tls;         /* NULL: plain HTTP */
 	int c_tls_checked;              /* handshake seen and judged */
 	int c_forbidden;                /* client_names refused it: 403 */
+	int c_health_only;              /* accepted on health_listen */
 };
 
 struct server {
@@ -480,6 +482,22 @@ conn_fail(struct conn *c, int status, const char *reason, int have_head)
 	c->c_in.len = 0;
 }
 
+/* What a health_listen address serves: the probes and the metrics. */
+static int
+health_path(const struct http_request *r)
+{
+	static const char *const ok[] = { "/healthz", "/readyz", "/metrics" };
+	size_t n = r->path.n, i;
+	const char *q = memchr(r->path.p, '?', n);
+
+	if (q != NULL)
+		n = (size_t)(q - r->path.p);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strlen(ok[i]) == n && memcmp(r->path.p, ok[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 {
@@ -494,7 +512,10 @@ conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 	if (!c->c_req.keep_alive || s->draining)
 		c->c_close_after = 1;
 	c->c_body.len = 0;
-	if (c->c_forbidden) {
+	if (c->c_health_only && !health_path(&c->c_req)) {
+		router_error(404, "health_listen serves /healthz, /readyz and "
+		    "/metrics only", &c->c_body, &resp);
+	} else if (c->c_forbidden) {
 		char msg[700];
 
 		snprintf(msg, sizeof(msg), "client certificate %s is not in "
@@ -809,12 +830,13 @@ accept_one(struct server *s, struct listener *ls, int fd,
 	s->nconns++;
 	stats.open_conns++;
 	stats.conns_accepted++;
-	if (s->tls)
+	c->c_health_only = ls->health;
+	if (s->tls && !ls->health)
 		c->c_tls = tls_conn_new(s->tls);
 	loop_add(s->loop, fd, POLLIN, conn_on_io, c);
 	c->c_state = CONN_IDLE;
 	/* The handshake (TLS) or the first request must start in time. */
-	loop_timer_after(s->loop, &c->c_timer, ms(s->tls ?
+	loop_timer_after(s->loop, &c->c_timer, ms(c->c_tls ?
 	    s->cfg->read_timeout : s->cfg->idle_timeout));
 	log_debug(LOGGER_HTTP, "connection accepted id=%llu peer=%s listen=%s",
 	    (unsigned long long)c->c_id, c->c_peer, ls->text);
@@ -907,6 +929,7 @@ listeners_apply(struct server *s, const struct config *cfg, char *err,
 
 	for (i = 0; i < cfg->nlisten; i++) {
 		next[i].fd = -1;
+		next[i].health = cfg->listen[i].health;
 		snprintf(next[i].text, sizeof(next[i].text), "%s",
 		    cfg->listen[i].text);
 		for (j = 0; j < s->nls; j++) {
@@ -958,8 +981,9 @@ listeners_apply(struct server *s, const struct config *cfg, char *err,
 		loop_timer_init(&s->ls[i].pause, listener_resume, &s->ls[i]);
 		loop_add(s->loop, s->ls[i].fd, POLLIN, listener_on_io,
 		    &s->ls[i]);
-		log_info(LOGGER_SERVER, "listening addr=%s tls=%s",
-		    s->ls[i].text, cfg->tls_cert ? "on" : "off");
+		log_info(LOGGER_SERVER, "listening addr=%s tls=%s%s",
+		    s->ls[i].text, cfg->tls_cert && !s->ls[i].health ? "on" :
+		    "off", s->ls[i].health ? " role=health" : "");
 	}
 	return 0;
 }

@@ -151,3 +151,59 @@ def test_make_certs_output_serves_mtls_to_curl():
             eq(r.stdout, "403", "the serving certificate is not kube-scheduler (IP SAN works)")
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def load_yaml(*parts):
+    import yaml
+    with open(os.path.join(ROOT, "contrib", *parts)) as f:
+        return list(yaml.safe_load_all(f))
+
+
+def test_static_pod_and_kube_scheduler_configuration_agree():
+    pod, = load_yaml("kubernetes", "static-pod", "wca-scheduler.yaml")
+    spec = pod["spec"]
+    c = spec["containers"][0]
+    eq((pod["kind"], spec["hostNetwork"], spec["priorityClassName"]),
+       ("Pod", True, "system-node-critical"), "static pod basics")
+    check(spec["securityContext"]["runAsNonRoot"] and spec["securityContext"]["runAsUser"] > 0,
+          "non-root with a fixed UID")
+    eq((c["securityContext"]["readOnlyRootFilesystem"], c["securityContext"]["capabilities"]),
+       (True, {"drop": ["ALL"]}), "read-only root, no capabilities")
+    eq(c["args"], ["-c", "/etc/wca-scheduler/wca-scheduler.ini"], "config path")
+    eq((c["livenessProbe"]["httpGet"]["path"], c["readinessProbe"]["httpGet"]["path"]),
+       ("/healthz", "/readyz"), "probes")
+    check("requests" in c["resources"] and "memory" in c["resources"]["limits"], "resources")
+    eq(spec["volumes"][0]["hostPath"]["path"], "/etc/wca-scheduler", "hostPath config")
+    ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+    eq(ports["extender"], 31800, "extender port")
+    eq(c["livenessProbe"]["httpGet"]["port"], ports["health"], "probes on health_listen")
+    for name, version in (("kube-scheduler-config.yaml", "v1"),
+                          ("kube-scheduler-config-v1beta3.yaml", "v1beta3")):
+        cfg, = load_yaml("kubernetes", "static-pod", name)
+        eq(cfg["apiVersion"], "kubescheduler.config.k8s.io/" + version, name)
+        eq(cfg["leaderElection"]["leaderElect"], True, "leader election on")
+        ext, = cfg["extenders"]
+        eq(ext["urlPrefix"], "https://127.0.0.1:%d/scheduler" % ports["extender"],
+           "points at the static pod's port")
+        eq((ext["filterVerb"], ext["prioritizeVerb"], ext["nodeCacheCapable"],
+            ext["enableHTTPS"], ext["ignorable"]), ("filter", "prioritize", True, True, True),
+           "extender fields")
+        check(ext["httpTimeout"] and ext["weight"] >= 1, "timeout and weight")
+        for k in ("caFile", "certFile", "keyFile"):
+            check(ext["tlsConfig"][k].startswith("/etc/wca-scheduler/tls/"),
+                  "%s under the mounted tls directory" % k)
+    patch, = load_yaml("kubernetes", "static-pod", "kube-scheduler-patch.yaml")
+    kc = patch["spec"]["containers"][0]
+    check("--config=/etc/kubernetes/wca/kube-scheduler-config.yaml" in kc["command"],
+          "kube-scheduler loads the configuration")
+    mounts = {m["mountPath"] for m in kc["volumeMounts"]}
+    eq(mounts, {"/etc/kubernetes/wca", "/etc/wca-scheduler/tls"}, "mounts for config and keys")
+    cm, = load_yaml("kubernetes", "static-pod", "scheduler-policy-configmap.yaml")
+    import json as _json
+    policy = _json.loads(cm["data"]["policy.cfg"])
+    eq((policy["kind"], policy["extenders"][0]["urlPrefix"]),
+       ("Policy", "https://127.0.0.1:31800/scheduler"), "legacy Policy")
+    # The config the static pod's comment gives is one the server accepts.
+    with open(os.path.join(ROOT, "contrib", "kubernetes", "static-pod", "wca-scheduler.yaml")) as f:
+        lines = [l[8:] for l in f if l.startswith("#       ")]
+    check(any(l.startswith("listen = 127.0.0.1:31800") for l in lines), "listen in the comment")

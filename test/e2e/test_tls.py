@@ -51,9 +51,9 @@ def client_ctx():
 
 
 def mtls_server(names="system:kube-scheduler", cert="srv", extra=(), read_timeout=5,
-                harness_ctx=None):
+                harness_ctx=None, port=None):
     p = pki()
-    port = free_port()
+    port = port or free_port()
     lines = ["tls_cert = " + p.path(cert + ".crt"), "tls_key = " + p.path(cert + ".key"),
              "client_ca = " + p.path("test-ca.crt")]
     if names:
@@ -454,3 +454,23 @@ def test_https_source_bad_ca_file_is_a_config_error():
     eq(r.returncode, 2, "exit status")
     check(r.stdout.strip().endswith(":19: /nonexistent/ca.pem: No such file or directory"),
           "names the ca line: %r" % r.stdout)
+
+
+def test_health_listen_serves_probes_in_plain_http_next_to_mtls():
+    hport, port = free_port(), free_port()
+    while port == hport:
+        port = free_port()
+    with mtls_server(extra=["health_listen = 127.0.0.1:%d" % hport], port=port) as s:
+        for path in ("/healthz", "/readyz", "/metrics"):
+            eq(request("GET", path, port=hport)[0], 200, "plain %s on health_listen" % path)
+        st, _, body = request("POST", "/filter", json.dumps(args_names(["a"])), port=hport)
+        eq((st, json.loads(body)["Error"]), (404, "health_listen serves /healthz, /readyz and "
+           "/metrics only"), "no extender verbs on health_listen")
+        eq(curl(s.port)[0], 0, "the extender port still requires a client certificate")
+        s.wait_log(r"listening addr=127\.0\.0\.1:%d tls=off role=health" % hport)
+    port = free_port()
+    bad = Server(text=config(port, ["health_listen = 127.0.0.1:%d" % port]), port=port)
+    r = subprocess.run([harness.BIN, "--check-config", "-c", bad.config], capture_output=True,
+                       text=True, timeout=20)
+    eq(r.stdout.strip(), "%s:2: health_listen: 127.0.0.1:%d is already a listen address" % (
+        bad.config, port), "the same address twice")
