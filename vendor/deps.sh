@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config libinih-dev libjsmn-dev libbearssl-dev
 musl-tools python3 curl openssl wrk prometheus-node-exporter
-groff-base systemd"
+groff-base systemd python3-yaml"
 
 missing=""
 for p in $PKGS; do

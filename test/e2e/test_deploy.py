@@ -207,3 +207,99 @@ def test_static_pod_and_kube_scheduler_configuration_agree():
     with open(os.path.join(ROOT, "contrib", "kubernetes", "static-pod", "wca-scheduler.yaml")) as f:
         lines = [l[8:] for l in f if l.startswith("#       ")]
     check(any(l.startswith("listen = 127.0.0.1:31800") for l in lines), "listen in the comment")
+
+
+def test_dockerfile_stages_and_their_commands():
+    with open(os.path.join(ROOT, "contrib", "docker", "Dockerfile")) as f:
+        lines = [l.strip() for l in f if l.strip() and not l.lstrip().startswith("#")]
+    froms = [l for l in lines if l.startswith("FROM ")]
+    eq(froms, ["FROM debian:12 AS build", "FROM scratch"], "multi-stage: Debian 12, then scratch")
+    final = lines[lines.index("FROM scratch"):]
+    user = [l for l in final if l.startswith("USER ")]
+    check(user and not user[0].split()[1].startswith("0"), "non-root USER: %r" % user)
+    check("EXPOSE 31800 31801" in final, "ports")
+    check(any(l.startswith("ENTRYPOINT") and '"-c"' in l for l in final), "ENTRYPOINT with -c")
+    # The build stage's command, run here by hand, and the files the final
+    # stage copies exist afterwards.
+    r = subprocess.run(["make", "-s", "static"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=600)
+    eq(r.returncode, 0, "make static: " + r.stderr[-2000:])
+    for l in final:
+        if l.startswith("COPY --from=build "):
+            src = l.split()[2]
+            path = os.path.join(ROOT, src[len("/src/"):]) if src.startswith("/src/") else src
+            check(os.path.isfile(path), "COPY source exists after the build: " + src)
+    size = os.path.getsize(os.path.join(ROOT, "build", "static", "wca-scheduler"))
+    check(size < 500 * 1024, "static binary under 500 KB: %d" % size)
+
+
+def ini_accepted(path, replace):
+    """The server accepts the INI file with `replace` applied (hosts and
+    paths that exist only in a cluster swapped for local ones)."""
+    with open(path) as f:
+        text = f.read()
+    for a, b in replace.items():
+        text = text.replace(a, b)
+    d = tempfile.mkdtemp(prefix="wca-ini-")
+    try:
+        p = os.path.join(d, "c.ini")
+        with open(p, "w") as f:
+            f.write(text)
+        r = subprocess.run([harness.BIN, "--check-config", "-c", p], capture_output=True,
+                           text=True, timeout=30)
+        eq(r.stdout, "ok\n", "%s accepted" % path)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_kustomize_deployment_and_second_scheduler_manifests():
+    base = os.path.join("kubernetes", "deploy")
+    kust, = load_yaml(base, "kustomization.yaml")
+    kinds = {}
+    for res in kust["resources"]:
+        for doc in load_yaml(base, res):
+            kinds[doc["kind"]] = doc
+    check({"Namespace", "ServiceAccount", "Deployment", "Service",
+           "PodDisruptionBudget"} <= set(kinds), "resources: %s" % sorted(kinds))
+    eq([g["name"] for g in kust["configMapGenerator"]], ["wca-scheduler-config"], "ConfigMap")
+    eq([g["name"] for g in kust["secretGenerator"]], ["wca-scheduler-tls"], "TLS Secret")
+    pod = kinds["Deployment"]["spec"]["template"]["spec"]
+    check("podAntiAffinity" in pod["affinity"], "anti-affinity")
+    c = pod["containers"][0]
+    eq((c["livenessProbe"]["httpGet"]["path"], c["readinessProbe"]["httpGet"]["path"]),
+       ("/healthz", "/readyz"), "probes")
+    vols = {v["name"]: v for v in pod["volumes"]}
+    eq(vols["tls"]["secret"]["secretName"], "wca-scheduler-tls", "the Secret is mounted")
+    eq(kinds["Service"]["spec"]["ports"][0]["port"], 31800, "Service port")
+    p = pki_files()
+    ini_accepted(os.path.join(ROOT, "contrib", base, "wca-scheduler.ini"), {
+        "prometheus.monitoring.svc": "127.0.0.1", "/etc/wca-scheduler/tls/tls.crt": p["crt"],
+        "/etc/wca-scheduler/tls/tls.key": p["key"], "/etc/wca-scheduler/tls/ca.crt": p["ca"]})
+
+    base = os.path.join("kubernetes", "second-scheduler")
+    kust, = load_yaml(base, "kustomization.yaml")
+    docs = [d for res in kust["resources"] for d in load_yaml(base, res)]
+    dep = [d for d in docs if d["kind"] == "Deployment"][0]
+    names = [c["name"] for c in dep["spec"]["template"]["spec"]["containers"]]
+    eq(names, ["kube-scheduler", "wca-scheduler"], "kube-scheduler with the extender as sidecar")
+    cfg, = load_yaml(base, "kube-scheduler-config.yaml")
+    eq(cfg["profiles"][0]["schedulerName"], "wca-scheduler", "its own schedulerName")
+    check(cfg["leaderElection"]["resourceName"] != "kube-scheduler", "its own lease")
+    eq(cfg["extenders"][0]["urlPrefix"], "http://127.0.0.1:31800/scheduler", "over loopback")
+    example, = load_yaml(base, "example-pod.yaml")
+    eq(example["spec"]["schedulerName"], "wca-scheduler", "pods opt in")
+    ini_accepted(os.path.join(ROOT, "contrib", base, "wca-scheduler.ini"),
+                 {"prometheus.monitoring.svc": "127.0.0.1"})
+
+
+_PKI = {}
+
+
+def pki_files():
+    if not _PKI:
+        d = tempfile.mkdtemp(prefix="wca-deploy-pki-")
+        subprocess.run([os.path.join(ROOT, "contrib", "certs", "make-certs.sh"), d], check=True,
+                       capture_output=True, timeout=120)
+        _PKI.update(crt=os.path.join(d, "tls.crt"), key=os.path.join(d, "tls.key"),
+                    ca=os.path.join(d, "ca.crt"))
+    return _PKI
