@@ -303,3 +303,31 @@ def pki_files():
         _PKI.update(crt=os.path.join(d, "tls.crt"), key=os.path.join(d, "tls.key"),
                     ca=os.path.join(d, "ca.crt"))
     return _PKI
+
+
+def test_csr_script_and_cfssl_profiles():
+    import base64
+    import json as _json
+    import yaml
+    r = subprocess.run([os.path.join(ROOT, "contrib", "certs", "k8s-csr.sh"), "--print",
+                        "kube-system", "wca-scheduler-tls", "wca-scheduler.kube-system.svc,localhost",
+                        "example.com/wca-scheduler"], capture_output=True, text=True, timeout=60)
+    eq(r.returncode, 0, "k8s-csr.sh --print: " + r.stderr)
+    csr = yaml.safe_load(r.stdout)
+    eq((csr["apiVersion"], csr["kind"], csr["spec"]["signerName"]),
+       ("certificates.k8s.io/v1", "CertificateSigningRequest", "example.com/wca-scheduler"),
+       "CSR object")
+    check("server auth" in csr["spec"]["usages"], "server auth usage")
+    pem = base64.b64decode(csr["spec"]["request"])
+    out = subprocess.run(["openssl", "req", "-noout", "-text"], input=pem, capture_output=True,
+                         timeout=30).stdout.decode()
+    check("DNS:wca-scheduler.kube-system.svc, DNS:localhost" in out, "SANs in the request")
+    d = os.path.join(ROOT, "contrib", "certs", "cfssl")
+    with open(os.path.join(d, "ca-config.json")) as f:
+        profiles = _json.load(f)["signing"]["profiles"]
+    check("server auth" in profiles["wca-server"]["usages"] and
+          "client auth" in profiles["wca-client"]["usages"], "cfssl profiles")
+    with open(os.path.join(d, "kube-scheduler-csr.json")) as f:
+        eq(_json.load(f)["CN"], "system:kube-scheduler", "client CN")
+    with open(os.path.join(d, "wca-scheduler-csr.json")) as f:
+        check("127.0.0.1" in _json.load(f)["hosts"], "server hosts")
