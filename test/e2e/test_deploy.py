@@ -207,6 +207,18 @@ def test_static_pod_and_kube_scheduler_configuration_agree():
     with open(os.path.join(ROOT, "contrib", "kubernetes", "static-pod", "wca-scheduler.yaml")) as f:
         lines = [l[8:] for l in f if l.startswith("#       ")]
     check(any(l.startswith("listen = 127.0.0.1:31800") for l in lines), "listen in the comment")
+    d = tempfile.mkdtemp(prefix="wca-static-pod-")
+    try:
+        ini = os.path.join(d, "c.ini")
+        with open(ini, "w") as f:
+            f.write("[server]\n" + "".join(l for l in lines if "=" in l) +
+                    "[algorithm]\nname = NOP\n")
+        p = pki_files()
+        ini_accepted(ini, {"/etc/wca-scheduler/tls/tls.crt": p["crt"],
+                           "/etc/wca-scheduler/tls/tls.key": p["key"],
+                           "/etc/wca-scheduler/tls/ca.crt": p["ca"]})
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_dockerfile_stages_and_their_commands():
