@@ -133,6 +133,15 @@ struct config {
 	uint64_t max_scrape_size;       /* extension: body limit per scrape */
 	char *node_label;
 	char *metrics_ca, *metrics_cert, *metrics_key;
+
+	/*
+	 * The TLS files, loaded while the file is checked, so the server and
+	 * the scraper use what was validated and nothing is read twice:
+	 * tls (tls_cert, tls_key, client_ca, client_names) and metrics_tls
+	 * ([metrics] ca, cert, key; only with an https:// source).  NULL when
+	 * not configured.  Counted: take a tls_creds_ref() to keep one.
+	 */
+	struct tls_creds *tls, *metrics_tls;
 };
 
 /* Problems found while loading, each "FILE:LINE: message". */

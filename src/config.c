@@ -1317,14 +1317,12 @@ validate(struct loader *L)
 		    "verified client certificates)");
 	if (c->tls_cert && c->tls_key) {
 		char err[512];
-		struct tls_creds *tc = tls_creds_load(c->tls_cert, c->tls_key,
-		    c->client_ca, c->client_names, c->nclient_names, err,
-		    sizeof(err));
 
-		if (tc == NULL)
+		c->tls = tls_creds_load(c->tls_cert, c->tls_key, c->client_ca,
+		    c->client_names, c->nclient_names, err, sizeof(err));
+		if (c->tls == NULL)
 			errorf(L, line_or(key_line(L, SEC_SERVER, "tls_cert"),
 			    sl), "%s", err);
-		tls_creds_unref(tc);
 	}
 	if (c->algo == ALGO_COUNT) {
 		if (!key_line(L, SEC_ALGORITHM, "name"))
@@ -1355,16 +1353,14 @@ validate(struct loader *L)
 		if (c->sources[i].https) {
 			/* The files for https sources must load. */
 			char err[512];
-			struct tls_creds *tc = tls_client_creds_load(
-			    c->metrics_ca, c->metrics_cert, c->metrics_key, err,
-			    sizeof(err));
 
-			if (tc == NULL)
+			c->metrics_tls = tls_client_creds_load(c->metrics_ca,
+			    c->metrics_cert, c->metrics_key, err, sizeof(err));
+			if (c->metrics_tls == NULL)
 				errorf(L, line_or(key_line(L, SEC_METRICS,
 				    c->metrics_ca ? "ca" : c->metrics_cert ?
 				    "cert" : "source"), c->sources[i].line),
 				    "%s", err);
-			tls_creds_unref(tc);
 			break;
 		}
 }
@@ -1458,6 +1454,8 @@ config_free(struct config *c)
 
 	if (c == NULL)
 		return;
+	tls_creds_unref(c->tls);
+	tls_creds_unref(c->metrics_tls);
 	free(c->path);
 	free(c->listen);
 	free(c->tls_cert);

@@ -135,8 +135,7 @@ struct scraper {
 	size_t nsrc;
 	double interval, timeout, staleness;
 	uint64_t max_size;
-	struct tls_creds *tls;          /* [metrics] ca, cert, key */
-	char tls_err[256];              /* why tls is NULL */
+	struct tls_creds *tls;          /* the configuration's metrics_tls */
 };
 
 static void source_on_io(struct loop *l, int fd, int revents, void *arg);
@@ -362,8 +361,9 @@ source_start(struct source *s)
 	s->fd = fd;
 	loop_add(s->sc->loop, fd, POLLOUT, source_on_io, s);
 	if (s->https) {
-		if (s->sc->tls == NULL) {
-			source_fail(s, SERR_TLS, "%s", s->sc->tls_err);
+		if (s->sc->tls == NULL) {	/* the configuration loads
+						   them for https sources */
+			source_fail(s, SERR_TLS, "no TLS credentials");
 			return;
 		}
 		s->tls = tls_client_new(s->sc->tls, s->host);
@@ -821,35 +821,13 @@ source_free(struct source *s)
 	free(s);
 }
 
-/*
- * The credentials for https:// sources, loaded when one is configured.
- * A reload that cannot load them keeps the ones it had (the configuration
- * check loaded them already, so this is a file changed in between).
- */
+/* The configuration's credentials for https:// sources (loaded and
+ * checked with it), or none. */
 static void
 scraper_take_tls(struct scraper *sc, const struct config *cfg)
 {
-	struct tls_creds *c;
-	size_t i;
-	int any = 0;
-
-	for (i = 0; i < cfg->nsources; i++)
-		any |= cfg->sources[i].https;
-	if (!any) {
-		tls_creds_unref(sc->tls);
-		sc->tls = NULL;
-		return;
-	}
-	c = tls_client_creds_load(cfg->metrics_ca, cfg->metrics_cert,
-	    cfg->metrics_key, sc->tls_err, sizeof(sc->tls_err));
-	if (c == NULL) {
-		log_error(LOGGER_METRICS, "https sources: %s%s", sc->tls_err,
-		    sc->tls ? " (the previous [metrics] ca, cert and key stay)" :
-		    "");
-		return;
-	}
 	tls_creds_unref(sc->tls);
-	sc->tls = c;
+	sc->tls = cfg->metrics_tls ? tls_creds_ref(cfg->metrics_tls) : NULL;
 }
 
 /*

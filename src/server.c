@@ -988,21 +988,9 @@ listeners_apply(struct server *s, const struct config *cfg, char *err,
 	return 0;
 }
 
-/* The TLS files of cfg, loaded; *out NULL without tls_cert.  0 or -1. */
-static int
-tls_load(const struct config *cfg, struct tls_creds **out, char *err,
-    size_t errlen)
-{
-	*out = NULL;
-	if (cfg->tls_cert == NULL)
-		return 0;
-	*out = tls_creds_load(cfg->tls_cert, cfg->tls_key, cfg->client_ca,
-	    cfg->client_names, cfg->nclient_names, err, errlen);
-	return *out ? 0 : -1;
-}
-
-/* Serve with c from now on (new handshakes; open connections keep the
- * credentials they were accepted with). */
+/* Serve with c (a reference the server now owns, or NULL) from now on:
+ * new handshakes; open connections keep the credentials they were
+ * accepted with. */
 static void
 tls_install(struct server *s, struct tls_creds *c)
 {
@@ -1043,7 +1031,9 @@ tls_check_files(struct loop *l, void *arg)
 	    cfg->client_ca);
 	if (stamp == s->tls_bad_stamp)
 		return;
-	if (tls_load(cfg, &c, err, sizeof(err)) < 0) {
+	c = tls_creds_load(cfg->tls_cert, cfg->tls_key, cfg->client_ca,
+	    cfg->client_names, cfg->nclient_names, err, sizeof(err));
+	if (c == NULL) {
 		stats.tls_reloads_failed++;
 		s->tls_bad_stamp = stamp;
 		log_error(LOGGER_TLS, "TLS files changed but were rejected, the "
@@ -1060,21 +1050,15 @@ struct server *
 server_new(struct loop *l, struct config *cfg, char *err, size_t errlen)
 {
 	struct server *s = xcalloc(1, sizeof(*s));
-	struct tls_creds *c;
 
 	s->loop = l;
 	loop_timer_init(&s->tls_timer, tls_check_files, s);
-	if (tls_load(cfg, &c, err, errlen) < 0) {
-		free(s);
-		return NULL;
-	}
 	if (listeners_apply(s, cfg, err, errlen) < 0) {
-		tls_creds_unref(c);
 		free(s);
 		return NULL;
 	}
 	s->cfg = cfg;
-	tls_install(s, c);
+	tls_install(s, cfg->tls ? tls_creds_ref(cfg->tls) : NULL);
 	return s;
 }
 
@@ -1082,26 +1066,18 @@ int
 server_reload(struct server *s, struct config *cfg, char *err,
     size_t errlen)
 {
-	struct tls_creds *c;
-
 	if (s->draining) {
 		snprintf(err, errlen, "shutting down");
 		return -1;
 	}
-	if (tls_load(cfg, &c, err, errlen) < 0) {
-		stats.tls_reloads_failed++;
+	if (listeners_apply(s, cfg, err, errlen) < 0)
 		return -1;
-	}
-	if (listeners_apply(s, cfg, err, errlen) < 0) {
-		tls_creds_unref(c);
-		return -1;
-	}
 	algo_memo_clear(&s->memo);
 	config_free(s->cfg);
 	s->cfg = cfg;
-	if (c != NULL)
+	if (cfg->tls != NULL)
 		stats.tls_reloads_ok++;
-	tls_install(s, c);
+	tls_install(s, cfg->tls ? tls_creds_ref(cfg->tls) : NULL);
 	return 0;
 }
 
