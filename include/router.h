@@ -34,6 +34,7 @@ struct router_env {
 	const struct ns_store *store;
 	double now;                     /* loop clock, seconds */
 	struct algo_memo *memo;         /* the server's algorithm memo */
+	int health_only;                /* a health_listen connection */
 };
 
 /* Answer `req` with body[0..len): the body bytes go to `body`. */

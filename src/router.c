@@ -158,6 +158,12 @@ router_dispatch(const struct router_env *env, const struct http_request *req,
 	resp->route = r;
 	resp->nodes = -1;
 	resp->allow = NULL;
+	if (env->health_only && r != ROUTE_HEALTHZ && r != ROUTE_READYZ &&
+	    r != ROUTE_METRICS) {
+		router_error(404, "health_listen serves /healthz, /readyz and "
+		    "/metrics only", body, resp);
+		return;
+	}
 	switch (r) {
 	case ROUTE_FILTER:
 	case ROUTE_PRIORITIZE:

@@ -105,7 +105,6 @@ struct conn {
 
 	struct tls_conn *c_tls;         /* NULL: plain HTTP */
 	int c_tls_checked;              /* handshake seen and judged */
-	int c_forbidden;                /* client_names refused it: 403 */
 	int c_health_only;              /* accepted on health_listen */
 };
 
@@ -264,12 +263,17 @@ conn_send(struct conn *c, const struct iovec *iov, int n)
 	return sendmsg(c->c_fd, &mh, MSG_NOSIGNAL);
 }
 
-/* A TLS connection that failed: say why, once, on logger tls. */
+/* A read or write failed with errno err: close; for TLS, say why once on
+ * logger tls (EPROTO: the engine's own error). */
 static void
-conn_close_tls_error(struct conn *c, int err)
+conn_close_io_error(struct conn *c, int err)
 {
 	char why[160];
 
+	if (c->c_tls == NULL) {
+		conn_close(c, strerror(err));
+		return;
+	}
 	if (err == EPROTO) {
 		tls_conn_error(c->c_tls, why, sizeof(why));
 		if (tls_conn_established(c->c_tls))
@@ -306,7 +310,6 @@ conn_tls_judge(struct conn *c)
 	    (unsigned long long)c->c_id, c->c_peer, desc,
 	    tls_conn_identity(c->c_tls));
 	if (!tls_conn_allowed(c->c_tls)) {
-		c->c_forbidden = 1;
 		stats.tls_clients_refused++;
 		log_warn(LOGGER_TLS, "client not in client_names id=%llu "
 		    "peer=%s client=\"%s\"", (unsigned long long)c->c_id,
@@ -371,10 +374,7 @@ conn_flush(struct conn *c)
 				conn_set_state(c, CONN_WRITE);
 				return 0;
 			}
-			if (c->c_tls)
-				conn_close_tls_error(c, errno);
-			else
-				conn_close(c, strerror(errno));
+			conn_close_io_error(c, errno);
 			return -1;
 		}
 		c->c_out_off += (size_t)n;
@@ -387,7 +387,7 @@ conn_flush(struct conn *c)
 		int r = tls_conn_push(c->c_tls, c->c_fd);
 
 		if (r < 0) {
-			conn_close_tls_error(c, errno);
+			conn_close_io_error(c, errno);
 			return -1;
 		}
 		if (r == 0) {
@@ -482,29 +482,13 @@ conn_fail(struct conn *c, int status, const char *reason, int have_head)
 	c->c_in.len = 0;
 }
 
-/* What a health_listen address serves: the probes and the metrics. */
-static int
-health_path(const struct http_request *r)
-{
-	static const char *const ok[] = { "/healthz", "/readyz", "/metrics" };
-	size_t n = r->path.n, i;
-	const char *q = memchr(r->path.p, '?', n);
-
-	if (q != NULL)
-		n = (size_t)(q - r->path.p);
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (strlen(ok[i]) == n && memcmp(r->path.p, ok[i], n) == 0)
-			return 1;
-	return 0;
-}
-
 static void
 conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 {
 	struct server *s = c->c_srv;
 	struct router_env env = { s->cfg, s->draining, s->nconns,
 	    s->scraper, s->store, (double)loop_now(s->loop) / 1000.0,
-	    &s->memo };
+	    &s->memo, c->c_health_only };
 	struct response resp = { 0, NULL, NULL, ROUTE_OTHER, -1 };
 	uint64_t t0 = loop_clock_us(), us;
 	size_t out_before = c->c_out.len;
@@ -512,10 +496,9 @@ conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 	if (!c->c_req.keep_alive || s->draining)
 		c->c_close_after = 1;
 	c->c_body.len = 0;
-	if (c->c_health_only && !health_path(&c->c_req)) {
-		router_error(404, "health_listen serves /healthz, /readyz and "
-		    "/metrics only", &c->c_body, &resp);
-	} else if (c->c_forbidden) {
+	/* A verified client whose names are not listed: every request.
+	 * (Requests come only after the handshake, which set this.) */
+	if (c->c_tls && !tls_conn_allowed(c->c_tls)) {
 		char msg[700];
 
 		snprintf(msg, sizeof(msg), "client certificate %s is not in "
@@ -725,10 +708,7 @@ conn_read(struct conn *c)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			if (c->c_tls)
-				conn_close_tls_error(c, errno);
-			else
-				conn_close(c, strerror(errno));
+			conn_close_io_error(c, errno);
 			return;
 		}
 		if (n == 0) {
@@ -755,7 +735,7 @@ conn_on_io(struct loop *l, int fd, int revents, void *arg)
 	if ((revents & POLLOUT) && c->c_state != CONN_WRITE && c->c_tls) {
 		/* Handshake records waiting for room in the socket. */
 		if (tls_conn_push(c->c_tls, c->c_fd) < 0) {
-			conn_close_tls_error(c, errno);
+			conn_close_io_error(c, errno);
 			return;
 		}
 		conn_poll_in(c);
