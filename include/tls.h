@@ -68,8 +68,6 @@ const char *tls_conn_identity(const struct tls_conn *t);
 void tls_conn_describe(const struct tls_conn *t, char *out, size_t cap);
 /* Why the engine failed: "no client certificate (BearSSL error 29)". */
 const char *tls_conn_error(const struct tls_conn *t, char *out, size_t cap);
-/* Bytes a connection's TLS state takes (engine, buffers, validator). */
-size_t tls_conn_memory(void);
 
 /*
  * The scraper's side, for https:// sources: the server is verified

@@ -568,12 +568,6 @@ struct tls_conn {
 	unsigned char obuf[TLS_OUT_BUF];
 };
 
-size_t
-tls_conn_memory(void)
-{
-	return sizeof(struct tls_conn) + sizeof(struct x509_wrap);
-}
-
 /* The session cache: the LRU, and each session's client identity. */
 static void
 cache_save(const br_ssl_session_cache_class **ctx, br_ssl_server_context *sc,
@@ -745,6 +739,26 @@ static const uint16_t suites_rsa[] = {
 };
 static const char *alpn[] = { "http/1.1" };
 
+/* Our own seed, from getrandom(): BearSSL's system seeder on x86 is
+ * RDRAND alone.  Without it, BearSSL falls back to its own. */
+static void
+seed_engine(br_ssl_engine_context *eng)
+{
+	unsigned char seed[32];
+	size_t got = 0;
+
+	while (got < sizeof(seed)) {
+		ssize_t n = getrandom(seed + got, sizeof(seed) - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;	/* BearSSL's own seeder then */
+		got += (size_t)n;
+	}
+	br_ssl_engine_inject_entropy(eng, seed, sizeof(seed));
+}
+
 struct tls_conn *
 tls_conn_new(struct tls_creds *c)
 {
@@ -753,8 +767,6 @@ tls_conn_new(struct tls_creds *c)
 	 * nothing. */
 	struct tls_conn *t = xmalloc(sizeof(*t));
 	br_ssl_engine_context *eng = &t->sc.eng;
-	unsigned char seed[32];
-	size_t got = 0;
 
 	memset(t, 0, offsetof(struct tls_conn, ibuf));
 	t->creds = tls_creds_ref(c);
@@ -792,18 +804,7 @@ tls_conn_new(struct tls_creds *c)
 		br_ssl_engine_set_default_ecdsa(eng);
 		br_ssl_server_set_trust_anchor_names_alt(&t->sc, c->ta, c->nta);
 	}
-	/* Our own seed: BearSSL's system seeder on x86 is RDRAND alone. */
-	while (got < sizeof(seed)) {
-		ssize_t n = getrandom(seed + got, sizeof(seed) - got, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got == sizeof(seed))
-		br_ssl_engine_inject_entropy(eng, seed, sizeof(seed));
+	seed_engine(eng);
 	br_ssl_server_reset(&t->sc);
 	return t;
 }
@@ -1199,23 +1200,6 @@ static const uint16_t client_suites[] = {
 	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 };
 
-static void
-seed_engine(br_ssl_engine_context *eng)
-{
-	unsigned char seed[32];
-	size_t got = 0;
-
-	while (got < sizeof(seed)) {
-		ssize_t n = getrandom(seed + got, sizeof(seed) - got, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;	/* BearSSL's own seeder then */
-		got += (size_t)n;
-	}
-	br_ssl_engine_inject_entropy(eng, seed, sizeof(seed));
-}
 
 struct tls_client *
 tls_client_new(struct tls_creds *c, const char *host)
