@@ -377,6 +377,16 @@ void ns_builder_abort(struct ns_builder *b);
 const struct ns_node *ns_find(const struct ns_store *st, const char *name,
     size_t len);
 size_t ns_node_count(const struct ns_store *st);
+/*
+ * Dense ids, below ns_*_id_limit(): for per-node or per-app arrays in
+ * what a reader derives.  An id stays with its name while the store can
+ * return it, and is given to a new name only by a later commit (so a new
+ * ns_version()).
+ */
+size_t ns_node_id(const struct ns_node *n);
+size_t ns_node_id_limit(const struct ns_store *st);
+size_t ns_app_id(const struct ns_app *a);
+size_t ns_app_id_limit(const struct ns_store *st);
 const struct ns_node *ns_first(const struct ns_store *st);
 const struct ns_node *ns_next(const struct ns_node *n);
 const char *ns_node_name(const struct ns_node *n, size_t *len);

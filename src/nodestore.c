@@ -104,6 +104,7 @@ struct ent {
 	void *recs;			/* ns_rec / ns_apprec list head */
 	uint64_t hash;
 	size_t len;
+	uint32_t id;			/* dense, reused once the name is gone */
 	char *name;			/* right after the struct */
 };
 
@@ -117,6 +118,9 @@ struct index {
 	struct ent *pfirst, *plast;	/* named by the commit in progress */
 	size_t npending;
 	uint64_t seed;
+	uint32_t next_id;		/* ids handed out: 0..next_id-1 */
+	uint32_t *free_ids;		/* of names deleted, for reuse */
+	size_t nfree, cfree;
 };
 
 struct ns_snap;
@@ -606,6 +610,7 @@ index_get(struct ns_store *st, struct index *x, const char *name, size_t len)
 	e->name[len] = '\0';
 	e->len = len;
 	e->hash = hash_bytes(name, len, x->seed);
+	e->id = x->nfree ? x->free_ids[--x->nfree] : x->next_id++;
 	e->recs = NULL;
 	e->born = st->seq + 1;
 	e->dies = 0;
@@ -705,6 +710,12 @@ index_del(struct ns_store *st, struct index *x, struct ent *e)
 		order_unlink(&x->pfirst, &x->plast, &x->npending, e);
 	else if (!ent_dead(st, e))
 		order_unlink(&x->first, &x->last, &x->n, e);
+	if (x->nfree == x->cfree) {
+		x->cfree = x->cfree ? 2 * x->cfree : 64;
+		x->free_ids = xrealloc(x->free_ids,
+		    x->cfree * sizeof(*x->free_ids));
+	}
+	x->free_ids[x->nfree++] = e->id;
 	st->bytes -= sizeof(*e) + e->len + 1;
 	free(e);
 }
@@ -721,6 +732,7 @@ index_free(struct index *x)
 			free(e);
 		}
 	free(x->b);
+	free(x->free_ids);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -2642,6 +2654,30 @@ size_t
 ns_node_count(const struct ns_store *st)
 {
 	return st->nodes.n;
+}
+
+size_t
+ns_node_id(const struct ns_node *n)
+{
+	return n->e.id;
+}
+
+size_t
+ns_node_id_limit(const struct ns_store *st)
+{
+	return st->nodes.next_id;
+}
+
+size_t
+ns_app_id(const struct ns_app *a)
+{
+	return a->e.id;
+}
+
+size_t
+ns_app_id_limit(const struct ns_store *st)
+{
+	return st->apps.next_id;
 }
 
 const struct ns_node *

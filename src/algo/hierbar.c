@@ -47,12 +47,6 @@ struct hb_class {
 	size_t count;
 };
 
-/* A node of the store and its class: the table's node map. */
-struct hb_member {
-	const struct ns_node *node;	/* NULL: empty slot */
-	int cls;
-};
-
 /*
  * Everything HierBAR derives from the store whatever the pod: shapes,
  * classes and each node's class.  It holds for one store version until
@@ -69,8 +63,8 @@ struct hb_table {
 	size_t nslot;
 	struct hb_class *c;
 	size_t nc;
-	struct hb_member *m;		/* node map, open addressing */
-	size_t nm;
+	int *cls_of;			/* by ns_node_id: class, -1 none */
+	size_t nids;
 };
 
 /* Per request: the pod's score of each class. */
@@ -95,14 +89,6 @@ shape_hash(const struct config *cfg, const double *shape)
 			h = (h ^ b[j]) * 1099511628211ull;
 	}
 	return h;
-}
-
-static size_t
-ptr_slot(const struct ns_node *n, size_t mask)
-{
-	uint64_t h = (uint64_t)(uintptr_t)n * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h >> 32) & mask;
 }
 
 /* Shape of a view with every dimension fresh: 0, else -1. */
@@ -164,7 +150,7 @@ pow2_above(size_t n)
 
 /*
  * The shapes of every node of the store, in first-appearance order, and
- * each node's shape in the map (its class once classes exist).  The
+ * each node's shape by its id (its class once classes exist).  The
  * table is valid until the oldest data a shape used goes stale: a node
  * without a shape cannot get one without a commit.
  */
@@ -179,14 +165,15 @@ build_shapes(struct hb_table *t, const struct algo_ctx *ctx)
 
 	t->cap = ns_node_count(ctx->store);
 	t->nslot = pow2_above(t->cap);
-	t->nm = pow2_above(t->cap);
+	t->nids = ns_node_id_limit(ctx->store);
 	t->s = xcalloc(t->cap ? t->cap : 1, sizeof(*t->s));
 	t->slot = xcalloc(t->nslot, sizeof(*t->slot));
-	t->m = xcalloc(t->nm, sizeof(*t->m));
+	t->cls_of = xmalloc((t->nids ? t->nids : 1) * sizeof(*t->cls_of));
+	for (i = 0; i < t->nids; i++)
+		t->cls_of[i] = -1;
 	t->valid_until = INFINITY;
 	for (node = ns_first(ctx->store); node && members < t->cap;
 	    node = ns_next(node)) {
-		size_t at;
 		int k;
 
 		ns_view(ctx->store, node, ctx->now, cfg->staleness, &v);
@@ -201,11 +188,8 @@ build_shapes(struct hb_table *t, const struct algo_ctx *ctx)
 		for (i = 0; i < cfg->ndims; i++)
 			t->s[k].sum[cfg->dims[i]] += v.capacity[cfg->dims[i]];
 		t->s[k].count++;
-		for (at = ptr_slot(node, t->nm - 1); t->m[at].node != NULL;
-		    at = (at + 1) & (t->nm - 1))
-			;
-		t->m[at].node = node;
-		t->m[at].cls = k;	/* a shape until build_classes */
+		t->cls_of[ns_node_id(node)] = k;	/* a shape until
+							   build_classes */
 	}
 }
 
@@ -258,9 +242,9 @@ build_classes(struct hb_table *t)
 	for (k = 0; k < t->ns; k++)
 		if (t->s[k].cls < 0)
 			join(t, k, t->nc++);
-	for (k = 0; k < t->nm; k++)
-		if (t->m[k].node != NULL)
-			t->m[k].cls = t->s[t->m[k].cls].cls;
+	for (k = 0; k < t->nids; k++)
+		if (t->cls_of[k] >= 0)
+			t->cls_of[k] = t->s[t->cls_of[k]].cls;
 }
 
 static void
@@ -271,7 +255,7 @@ table_free(void *p)
 	free(t->s);
 	free(t->slot);
 	free(t->c);
-	free(t->m);
+	free(t->cls_of);
 	free(t);
 }
 
@@ -316,15 +300,8 @@ table_get(const struct algo_ctx *ctx, int *own)
 static int
 node_class(const struct hb_table *t, const struct ns_node *node)
 {
-	size_t at;
-
-	if (node == NULL)
-		return -1;
-	for (at = ptr_slot(node, t->nm - 1); t->m[at].node != NULL;
-	    at = (at + 1) & (t->nm - 1))
-		if (t->m[at].node == node)
-			return t->m[at].cls;
-	return -1;
+	return node != NULL && ns_node_id(node) < t->nids ?
+	    t->cls_of[ns_node_id(node)] : -1;
 }
 
 /* statistics.stdev of the request against the class's average node;

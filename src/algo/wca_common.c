@@ -234,26 +234,25 @@ wca_debug_verdict(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	    "-", detail, names[verdict], why ? ": " : "", why ? why : "");
 }
 
+/* A call's app views, by ns_app_id; filled the first time asked. */
 struct wca_app_slot {
-	const struct ns_app *app;	/* NULL: empty */
+	int filled;
 	struct ns_app_view v;
 };
 
 struct wca_apps {
 	struct wca_app_slot *slot;
-	size_t mask;
+	size_t n;
 };
 
 struct wca_apps *
 wca_apps_new(const struct algo_ctx *ctx)
 {
 	struct wca_apps *c = arena_alloc(ctx->arena, sizeof(*c));
-	size_t n = ctx->store ? ns_app_count(ctx->store) : 0, cap = 16;
 
-	while (cap < 2 * n)
-		cap *= 2;
-	c->slot = arena_alloc(ctx->arena, cap * sizeof(*c->slot));
-	c->mask = cap - 1;
+	c->n = ctx->store ? ns_app_id_limit(ctx->store) : 0;
+	c->slot = arena_alloc(ctx->arena, (c->n ? c->n : 1) *
+	    sizeof(*c->slot));
 	return c;
 }
 
@@ -262,28 +261,14 @@ static const struct ns_app_view *
 app_view(const struct algo_ctx *ctx, struct wca_apps *c,
     const struct ns_app *a)
 {
-	uint64_t h = (uint64_t)(uintptr_t)a * 0x9e3779b97f4a7c15ull;
-	size_t at = (size_t)(h >> 32) & c->mask, probes;
+	struct wca_app_slot *s = &c->slot[ns_app_id(a)];
 
-	for (probes = 0; probes <= c->mask; probes++,
-	    at = (at + 1) & c->mask) {
-		struct wca_app_slot *s = &c->slot[at];
-
-		if (s->app == a)
-			return &s->v;
-		if (s->app == NULL) {
-			ns_app_view(ctx->store, a, ctx->now,
-			    ctx->cfg->staleness, &s->v);
-			s->app = a;
-			return &s->v;
-		}
+	if (!s->filled) {
+		ns_app_view(ctx->store, a, ctx->now, ctx->cfg->staleness,
+		    &s->v);
+		s->filled = 1;
 	}
-	/* Full (more apps than the store had when the call began: cannot
-	 * happen within one call): the first slot serves as scratch. */
-	ns_app_view(ctx->store, a, ctx->now, ctx->cfg->staleness,
-	    &c->slot[0].v);
-	c->slot[0].app = a;
-	return &c->slot[0].v;
+	return &s->v;
 }
 
 int
