@@ -16,6 +16,14 @@ struct buf {
 
 void buf_init(struct buf *b);
 void buf_free(struct buf *b);
+/* Free b when its capacity is above max (a rare large use should not pin
+ * its size); otherwise leave it as it is. */
+static inline void
+buf_drop_above(struct buf *b, size_t max)
+{
+	if (b->cap > max)
+		buf_free(b);
+}
 void buf_grow(struct buf *b, size_t extra);
 /* A decimal integer, without printf's cost on the hot path. */
 void buf_add_long(struct buf *b, long v);

@@ -189,10 +189,8 @@ source_poll(struct source *s, int want)
 static void
 source_bufs_reset(struct source *s)
 {
-	if (s->in.cap > SCRAPE_KEEP_BUF)
-		buf_free(&s->in);
-	if (s->out.cap > SCRAPE_KEEP_BUF)
-		buf_free(&s->out);
+	buf_drop_above(&s->in, SCRAPE_KEEP_BUF);
+	buf_drop_above(&s->out, SCRAPE_KEEP_BUF);
 	s->in.len = s->out.len = 0;
 }
 

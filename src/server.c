@@ -332,12 +332,10 @@ conn_tls_judge(struct conn *c)
 static void
 conn_trim(struct conn *c)
 {
-	if (c->c_body.cap > RETAIN_MAX)
-		buf_free(&c->c_body);
-	if (c->c_out.cap > RETAIN_MAX)
-		buf_free(&c->c_out);
-	if (c->c_in.len == 0 && c->c_in.cap > RETAIN_MAX)
-		buf_free(&c->c_in);
+	buf_drop_above(&c->c_body, RETAIN_MAX);
+	buf_drop_above(&c->c_out, RETAIN_MAX);
+	if (c->c_in.len == 0)
+		buf_drop_above(&c->c_in, RETAIN_MAX);
 	json_doc_trim(&c->c_scratch.doc, RETAIN_TOKENS);
 }
 
