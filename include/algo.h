@@ -12,11 +12,16 @@
 #include "arena.h"
 #include "config.h"
 
+struct pod_spec;
+
 struct ext_pod {
 	const char *ns;         /* NUL-terminated, arena or static */
 	const char *name;
 	const char *app;        /* metadata.labels.app, NULL when absent */
 	int tok;                /* the Pod object in the request doc */
+	const struct pod_spec *spec;	/* its resources (podres.h), decoded
+					   for algorithms that ask for them
+					   (ALGO_NEEDS_POD_SPEC); else NULL */
 };
 
 struct ext_node {
@@ -51,6 +56,7 @@ struct algo_ctx {
 	const struct ns_store *store;   /* node metrics, read only; or NULL */
 	double now;                     /* the store's clock, seconds */
 	struct algo_memo *memo;         /* the server's, or NULL: none */
+	double unix_now;                /* `now` as Unix seconds */
 };
 
 enum verdict {
@@ -77,7 +83,17 @@ struct algo {
 	void (*prioritize)(const struct algo_ctx *ctx,
 	    const struct ext_pod *pod, const struct ext_node *nodes, size_t n,
 	    double *priority);
+	unsigned needs;		/* ALGO_NEEDS_* */
+	/*
+	 * The scale its priorities are on: 0 for the WCA family (0..1,
+	 * times max_node_score, score_mode decides the rounding); 100 for
+	 * Trimaran's 0..100 integers, answered as round(score *
+	 * max_node_score / 100) whatever the score_mode.
+	 */
+	double scale;
 };
+
+#define ALGO_NEEDS_POD_SPEC	1u	/* ext_pod.spec */
 
 /*
  * The metrics of one candidate node, for algorithms that judge nodes by
@@ -89,6 +105,11 @@ struct algo {
  */
 int algo_node_metrics(const struct algo_ctx *ctx, const struct ext_node *n,
     struct ns_view *v, const char **reason);
+
+/* A filter for algorithms that only score: every node passes. */
+const char *algo_filter_pass(const struct algo_ctx *ctx,
+    const struct ext_pod *pod, const struct ext_node *nodes, size_t n,
+    struct filter_out *out);
 
 /* A prioritize for algorithms that only filter: every node scores 0. */
 void algo_prioritize_zero(const struct algo_ctx *ctx,
@@ -111,5 +132,8 @@ extern const struct algo algo_hier_bar;
 extern const struct algo algo_dram_hit_ratio;
 extern const struct algo algo_score;
 extern const struct algo algo_static_assigner;
+extern const struct algo algo_target_load_packing;
+extern const struct algo algo_load_variation_risk;
+extern const struct algo algo_low_risk_overcommit;
 
 #endif

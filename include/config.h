@@ -166,8 +166,6 @@ void config_errors_free(struct config_errors *e);
 
 const char *algo_name(enum algo_id a);
 const char *dim_name(enum dim d);
-/* Whether this build implements the algorithm. */
-int algo_implemented(enum algo_id a);
 
 /* Whether pods of `ns` are judged (else passed through). */
 int config_namespace_judged(const struct config *c, const char *ns,

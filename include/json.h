@@ -113,6 +113,20 @@ int json_str_is_raw(const struct json_doc *d, int i);
 /* Number token `i` as a double; -1 if not a number. */
 int json_number(const struct json_doc *d, int i, double *out);
 
+/*
+ * Typed access with errors that say where: "offset N: WHAT: expected
+ * EXPECTED, got TYPE" into err (errcap bytes).  Returns -1.
+ */
+int json_type_error(const struct json_doc *d, int tok, const char *what,
+    const char *expected, char *err, size_t errcap);
+/*
+ * An optional member of `type`: *out is its value token, or -1 when it
+ * is absent or null.  Any other type is an error naming `what`.
+ */
+int json_opt_member(const struct json_doc *d, int obj, const char *key,
+    enum json_type type, const char *what, int *out, char *err,
+    size_t errcap);
+
 /* Writer: appends to a struct buf (buf.h) that the caller owns. */
 
 /*

@@ -11,6 +11,7 @@
  * the handler takes the key and value from the full line it kept.
  */
 #include "config.h"
+#include "quantity.h"
 #include "tls.h"
 
 #include <ctype.h>
@@ -90,14 +91,6 @@ dim_name(enum dim d)
 	return dim_names[d];
 }
 
-int
-algo_implemented(enum algo_id a)
-{
-	return a == ALGO_NOP || a == ALGO_FIT || a == ALGO_LEAST_USED ||
-	    a == ALGO_BAR || a == ALGO_LEAST_USED_BAR ||
-	    a == ALGO_HIER_BAR || a == ALGO_DRAM_HIT_RATIO ||
-	    a == ALGO_SCORE || a == ALGO_STATIC_ASSIGNER;
-}
 
 /* [static_assigner:NODE] targets ordered by node, then app, so that
  * StaticAssigner looks them up by binary search (static_assigner.c). */
@@ -342,21 +335,14 @@ static int
 parse_millicores(struct loader *L, const char *key, const char *v,
     double *out)
 {
-	char *end;
-	double d;
+	struct quantity q;
 
-	errno = 0;
-	d = strtod(v, &end);
-	if (*end == 'm' && end[1] == '\0')
-		end++;
-	else
-		d *= 1000.0;
-	if (*v == '\0' || *end != '\0' || errno || !isfinite(d) || d < 0) {
+	if (quantity_parse(v, strlen(v), &q) < 0 || q.neg) {
 		errorf(L, L->lineno,
 		    "%s: '%s' is not a cpu quantity (e.g. 1000m or 1)", key, v);
 		return -1;
 	}
-	*out = d;
+	*out = (double)quantity_milli(&q);
 	return 0;
 }
 
@@ -1328,12 +1314,6 @@ validate(struct loader *L)
 		if (!key_line(L, SEC_ALGORITHM, "name"))
 			errorf(L, al, "missing key 'name' in [algorithm] "
 			    "(e.g. name = NOP)");
-	} else if (!algo_implemented(c->algo)) {
-		errorf(L, line_or(key_line(L, SEC_ALGORITHM, "name"), al),
-		    "name: algorithm '%s' is not implemented in this build "
-		    "(available: NOP, Fit, LeastUsed, BAR, LeastUsedBAR, "
-		    "HierBAR, DramHitRatioProvision, Score, StaticAssigner)",
-		    algo_names[c->algo]);
 	}
 	if (c->nstatic_targets > 1)
 		qsort(c->static_targets, c->nstatic_targets,

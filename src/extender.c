@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
+#include "podres.h"
 
 void
 ext_scratch_init(struct ext_scratch *s)
@@ -28,18 +30,11 @@ ext_scratch_free(struct ext_scratch *s)
 	arena_free(&s->arena);
 }
 
-static const char *const type_names[] = {
-	"?", "an object", "an array", "a string", "a number", "a boolean",
-	"a boolean", "null"
-};
-
 static int
 type_error(const struct json_doc *d, int tok, const char *what,
     const char *expected, char err[EXT_ERR_LEN])
 {
-	snprintf(err, EXT_ERR_LEN, "offset %u: %s: expected %s, got %s",
-	    d->tok[tok].start, what, expected, type_names[d->tok[tok].type]);
-	return -1;
+	return json_type_error(d, tok, what, expected, err, EXT_ERR_LEN);
 }
 
 /* A string token as a NUL-terminated string (arena), decoded if needed. */
@@ -63,26 +58,6 @@ tok_str(const struct json_doc *d, int i, struct arena *a, size_t *lenp)
 	return p;
 }
 
-/*
- * An optional member of `type`: *out is its token, or -1 when it is
- * absent or null.  Any other type is an error naming `what`.
- */
-static int
-opt_member(const struct json_doc *d, int obj, const char *key,
-    enum json_type type, const char *expected, const char *what, int *out,
-    char err[EXT_ERR_LEN])
-{
-	int v = obj < 0 ? -1 : json_get(d, obj, key);
-
-	*out = -1;
-	if (v < 0 || d->tok[v].type == JSON_NULL)
-		return 0;
-	if (d->tok[v].type != type)
-		return type_error(d, v, what, expected, err);
-	*out = v;
-	return 0;
-}
-
 /* Optional string member: NULL when absent or null. */
 static int
 opt_str(const struct json_doc *d, int obj, const char *key, const char *what,
@@ -91,8 +66,8 @@ opt_str(const struct json_doc *d, int obj, const char *key, const char *what,
 	int v;
 
 	*out = NULL;
-	if (opt_member(d, obj, key, JSON_STRING, "a string", what, &v,
-	    err) < 0)
+	if (json_opt_member(d, obj, key, JSON_STRING, what, &v, err,
+	    EXT_ERR_LEN) < 0)
 		return -1;
 	if (v >= 0)
 		*out = tok_str(d, v, a, NULL);
@@ -103,8 +78,8 @@ static int
 opt_obj(const struct json_doc *d, int obj, const char *key, const char *what,
     int *out, char err[EXT_ERR_LEN])
 {
-	return opt_member(d, obj, key, JSON_OBJECT, "an object", what, out,
-	    err);
+	return json_opt_member(d, obj, key, JSON_OBJECT, what, out, err,
+	    EXT_ERR_LEN);
 }
 
 static int
@@ -341,13 +316,15 @@ write_filter(struct buf *out, const struct json_doc *d,
  * and limited to 0..max_node_score, so 0.99 and 0.0 no longer tie.
  */
 static long
-score_of(const struct config *cfg, double priority)
+score_of(const struct config *cfg, const struct algo *algo, double priority)
 {
 	double s = priority * cfg->max_node_score;
 
+	if (algo->scale > 0)
+		s /= algo->scale;	/* round(score * max / 100), always */
 	if (!isfinite(s))
 		return 0;
-	if (cfg->score_mode == SCORE_WCA) {
+	if (cfg->score_mode == SCORE_WCA && algo->scale <= 0) {
 		if (s > 1e15 || s < -1e15)
 			return s > 0 ? (long)1e15 : (long)-1e15;
 		return (long)s;
@@ -375,7 +352,7 @@ cmp_node_name(const void *x, const void *y)
 
 static void
 write_priorities(struct buf *out, const struct config *cfg,
-    const struct json_doc *d, const struct ext_args *a, const double *prio,
+    const struct algo *algo, const struct json_doc *d, const struct ext_args *a, const double *prio,
     struct arena *ar)
 {
 	const struct ext_node **order;
@@ -397,10 +374,19 @@ write_priorities(struct buf *out, const struct config *cfg,
 		buf_adds(out, "{\"Host\":");
 		write_node_name(out, d, order[i]);
 		buf_add(out, ",\"Score\":", 9);
-		buf_add_long(out, score_of(cfg, prio[k]));
+		buf_add_long(out, score_of(cfg, algo, prio[k]));
 		buf_addc(out, '}');
 	}
 	buf_adds(out, "]\n");
+}
+
+static double
+unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int
@@ -409,8 +395,10 @@ handle_filter_or_prioritize(enum route r, const struct config *cfg,
     struct ext_scratch *s, struct buf *out, long *nodes)
 {
 	const struct algo *algo = algo_for(cfg->algo);
-	struct algo_ctx ctx = { cfg, &s->doc, &s->arena, store, now, memo };
+	struct algo_ctx ctx = { cfg, &s->doc, &s->arena, store, now, memo,
+	    unix_now() };
 	struct ext_args a;
+	struct pod_spec spec;
 	char err[EXT_ERR_LEN];
 
 	if (ext_decode_args(&s->doc, &s->arena, &a, err) < 0) {
@@ -428,6 +416,14 @@ handle_filter_or_prioritize(enum route r, const struct config *cfg,
 			buf_adds(out, "[]\n");
 		return 200;
 	}
+	if (algo->needs & ALGO_NEEDS_POD_SPEC) {
+		if (pod_spec_decode(&s->doc, a.pod.tok, &s->arena, &spec, err,
+		    sizeof(err)) < 0) {
+			write_error_body(out, err);
+			return 400;
+		}
+		a.pod.spec = &spec;
+	}
 	if (r == ROUTE_FILTER) {
 		struct filter_out *v = arena_alloc(&s->arena,
 		    (a.nnodes + 1) * sizeof(*v));
@@ -440,7 +436,7 @@ handle_filter_or_prioritize(enum route r, const struct config *cfg,
 		    (a.nnodes + 1) * sizeof(*prio));
 
 		algo->prioritize(&ctx, &a.pod, a.nodes, a.nnodes, prio);
-		write_priorities(out, cfg, &s->doc, &a, prio, &s->arena);
+		write_priorities(out, cfg, algo, &s->doc, &a, prio, &s->arena);
 	}
 	return 200;
 }

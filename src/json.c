@@ -1122,3 +1122,36 @@ json_write_num(struct buf *b, double v)
 		snprintf(tmp, sizeof(tmp), "%.17g", v);
 	buf_adds(b, tmp);
 }
+
+/* ---- typed access ---- */
+
+static const char *const type_names[] = {
+	"?", "an object", "an array", "a string", "a number", "a boolean",
+	"a boolean", "null"
+};
+
+int
+json_type_error(const struct json_doc *d, int tok, const char *what,
+    const char *expected, char *err, size_t errcap)
+{
+	snprintf(err, errcap, "offset %u: %s: expected %s, got %s",
+	    d->tok[tok].start, what, expected, type_names[d->tok[tok].type]);
+	return -1;
+}
+
+int
+json_opt_member(const struct json_doc *d, int obj, const char *key,
+    enum json_type type, const char *what, int *out, char *err,
+    size_t errcap)
+{
+	int v = obj < 0 ? -1 : json_get(d, obj, key);
+
+	*out = -1;
+	if (v < 0 || d->tok[v].type == JSON_NULL)
+		return 0;
+	if (d->tok[v].type != type)
+		return json_type_error(d, v, what, type_names[type], err,
+		    errcap);
+	*out = v;
+	return 0;
+}

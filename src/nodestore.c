@@ -35,6 +35,7 @@
  * every list in publication order.
  */
 #include "nodestore.h"
+#include "podres.h"
 
 #include <limits.h>
 #include <math.h>
@@ -2005,35 +2006,6 @@ ph_conts_scatter(struct ns_store *st, struct ns_builder *b, long *budget)
 	return b->cur == m->n_bconts;
 }
 
-/* A pod's effective requests and limits (Trimaran's effective():
- * containers summed, then the max with each init container). */
-static void
-pod_totals(struct ns_pod *o)
-{
-	struct ns_res init_req = { 0, 0 }, init_lim = { 0, 0 };
-	size_t j;
-
-	for (j = 0; j < o->ncontainers; j++) {
-		const struct ns_container *c = &o->containers[j];
-
-		if (c->flags & NS_C_INIT) {
-			init_req.cpu_m = fmax(init_req.cpu_m, c->req.cpu_m);
-			init_req.mem_b = fmax(init_req.mem_b, c->req.mem_b);
-			init_lim.cpu_m = fmax(init_lim.cpu_m, c->lim.cpu_m);
-			init_lim.mem_b = fmax(init_lim.mem_b, c->lim.mem_b);
-		} else {
-			o->req.cpu_m += c->req.cpu_m;
-			o->req.mem_b += c->req.mem_b;
-			o->lim.cpu_m += c->lim.cpu_m;
-			o->lim.mem_b += c->lim.mem_b;
-		}
-	}
-	o->req.cpu_m = fmax(o->req.cpu_m, init_req.cpu_m);
-	o->req.mem_b = fmax(o->req.mem_b, init_req.mem_b);
-	o->lim.cpu_m = fmax(o->lim.cpu_m, init_lim.cpu_m);
-	o->lim.mem_b = fmax(o->lim.mem_b, init_lim.mem_b);
-}
-
 /* The pods in node order, and each node's sums. */
 static int
 ph_pods_build(struct ns_store *st, struct ns_builder *b, long *budget)
@@ -2052,7 +2024,8 @@ ph_pods_build(struct ns_store *st, struct ns_builder *b, long *budget)
 		o->start_time = (p->flags & P_START) ? p->start : NAN;
 		o->containers = p->ncont ? m->conts + p->cont_off : NULL;
 		o->ncontainers = p->ncont;
-		pod_totals(o);
+		pod_effective(o->containers, o->ncontainers, NULL, &o->req,
+		    &o->lim);
 		r->preq.cpu_m += o->req.cpu_m;
 		r->preq.mem_b += o->req.mem_b;
 		r->plim.cpu_m += fmax(o->lim.cpu_m, o->req.cpu_m);

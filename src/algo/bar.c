@@ -21,4 +21,4 @@ bar_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	wca_prioritize(ctx, pod, nodes, n, priority, WCA_PRIO_BAR);
 }
 
-const struct algo algo_bar = { ALGO_BAR, bar_filter, bar_prioritize };
+const struct algo algo_bar = { ALGO_BAR, bar_filter, bar_prioritize, 0, 0 };

@@ -34,4 +34,4 @@ dhr_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 }
 
 const struct algo algo_dram_hit_ratio = { ALGO_DRAM_HIT_RATIO, dhr_filter,
-    algo_prioritize_zero };
+    algo_prioritize_zero, 0, 0 };

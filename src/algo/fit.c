@@ -14,4 +14,4 @@ fit_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	    ctx->cfg->cpu_scale_factor);
 }
 
-const struct algo algo_fit = { ALGO_FIT, fit_filter, algo_prioritize_zero };
+const struct algo algo_fit = { ALGO_FIT, fit_filter, algo_prioritize_zero, 0, 0 };

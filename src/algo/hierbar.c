@@ -430,4 +430,4 @@ hb_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 }
 
 const struct algo algo_hier_bar = { ALGO_HIER_BAR, hb_filter,
-    hb_prioritize };
+    hb_prioritize, 0, 0 };

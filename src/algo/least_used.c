@@ -23,4 +23,4 @@ lu_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 }
 
 const struct algo algo_least_used = { ALGO_LEAST_USED, lu_filter,
-    lu_prioritize };
+    lu_prioritize, 0, 0 };

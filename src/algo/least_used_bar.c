@@ -22,4 +22,4 @@ lubar_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 }
 
 const struct algo algo_least_used_bar = { ALGO_LEAST_USED_BAR, lubar_filter,
-    lubar_prioritize };
+    lubar_prioritize, 0, 0 };

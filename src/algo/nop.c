@@ -1,8 +1,8 @@
 /* NOP: accepts every node, scores every node 0 (wca-original.md 3.1). */
 #include "algo.h"
 
-static const char *
-nop_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
+const char *
+algo_filter_pass(const struct algo_ctx *ctx, const struct ext_pod *pod,
     const struct ext_node *nodes, size_t n, struct filter_out *out)
 {
 	size_t i;
@@ -30,4 +30,5 @@ algo_prioritize_zero(const struct algo_ctx *ctx, const struct ext_pod *pod,
 		priority[i] = 0;
 }
 
-const struct algo algo_nop = { ALGO_NOP, nop_filter, algo_prioritize_zero };
+const struct algo algo_nop = { ALGO_NOP, algo_filter_pass,
+    algo_prioritize_zero, 0, 0 };

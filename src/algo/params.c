@@ -13,6 +13,8 @@
 #define WCA_ALL	(A(ALGO_FIT) | A(ALGO_LEAST_USED) | A(ALGO_BAR) | \
 		 A(ALGO_LEAST_USED_BAR) | A(ALGO_HIER_BAR) | \
 		 A(ALGO_DRAM_HIT_RATIO) | A(ALGO_SCORE) | A(ALGO_STATIC_ASSIGNER))
+#define LOAD_ALL (A(ALGO_TARGET_LOAD_PACKING) | A(ALGO_LOAD_VARIATION_RISK) | \
+		 A(ALGO_LOW_RISK_OVERCOMMIT))
 
 static void
 key(struct buf *b, int *first, const char *k)
@@ -75,7 +77,11 @@ algo_params_json(const struct config *c, struct buf *b)
 
 	buf_addc(b, '{');
 	key(b, &first, "score_mode");
-	buf_adds(b, c->score_mode == SCORE_WCA ? "\"wca\"" : "\"clamp\"");
+	if (me & LOAD_ALL)	/* always round(score * max_node_score / 100) */
+		buf_adds(b, "\"round(score * max_node_score / 100)\"");
+	else
+		buf_adds(b, c->score_mode == SCORE_WCA ? "\"wca\"" :
+		    "\"clamp\"");
 	key(b, &first, "max_node_score");
 	json_write_num(b, c->max_node_score);
 	if (me & WCA_ALL) {
@@ -139,6 +145,38 @@ algo_params_json(const struct config *c, struct buf *b)
 	if (me & A(ALGO_STATIC_ASSIGNER)) {
 		key(b, &first, "targeted_assigned_apps_counts");
 		static_targets(b, c);
+	}
+	if (me & A(ALGO_TARGET_LOAD_PACKING)) {
+		key(b, &first, "target_utilization");
+		json_write_num(b, c->target_utilization > 0 ?
+		    c->target_utilization : 40);
+		key(b, &first, "default_cpu_request_millicores");
+		json_write_num(b, c->default_cpu_request);
+		key(b, &first, "default_requests_multiplier");
+		json_write_num(b, c->default_requests_multiplier);
+	}
+	if (me & A(ALGO_LOAD_VARIATION_RISK)) {
+		key(b, &first, "safe_variance_margin");
+		json_write_num(b, c->safe_variance_margin);
+		key(b, &first, "safe_variance_sensitivity");
+		json_write_num(b, c->safe_variance_sensitivity);
+	}
+	if (me & A(ALGO_LOW_RISK_OVERCOMMIT)) {
+		key(b, &first, "smoothing_window");
+		buf_add_long(b, c->smoothing_window);
+		key(b, &first, "risk_limit_weights");
+		buf_adds(b, "{\"cpu\":");
+		json_write_num(b, c->risk_limit_cpu);
+		buf_adds(b, ",\"memory\":");
+		json_write_num(b, c->risk_limit_memory);
+		buf_addc(b, '}');
+	}
+	if (me & LOAD_ALL) {
+		key(b, &first, "fallback");
+		buf_adds(b, c->fallback == FALLBACK_ZERO ? "\"zero\"" :
+		    "\"least_allocated\"");
+		key(b, &first, "window");
+		json_write_num(b, c->window);
 	}
 	buf_addc(b, '}');
 }

@@ -22,6 +22,12 @@ algo_for(enum algo_id id)
 		return &algo_score;
 	case ALGO_STATIC_ASSIGNER:
 		return &algo_static_assigner;
+	case ALGO_TARGET_LOAD_PACKING:
+		return &algo_target_load_packing;
+	case ALGO_LOAD_VARIATION_RISK:
+		return &algo_load_variation_risk;
+	case ALGO_LOW_RISK_OVERCOMMIT:
+		return &algo_low_risk_overcommit;
 	default:
 		return NULL;
 	}

@@ -170,4 +170,4 @@ score_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 }
 
 const struct algo algo_score = { ALGO_SCORE, score_filter,
-    algo_prioritize_zero };
+    algo_prioritize_zero, 0, 0 };

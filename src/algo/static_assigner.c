@@ -110,4 +110,4 @@ sa_filter(const struct algo_ctx *ctx, const struct ext_pod *pod,
 }
 
 const struct algo algo_static_assigner = { ALGO_STATIC_ASSIGNER, sa_filter,
-    algo_prioritize_zero };
+    algo_prioritize_zero, 0, 0 };

@@ -1,0 +1,60 @@
+/*
+ * load_aware: what TargetLoadPacking, LoadVariationRiskBalancing and
+ * LowRiskOverCommitment read from a request and the node store, and the
+ * loop they share: judge each node from fresh utilisation, or give it
+ * the [trimaran] fallback when there is none.
+ */
+#ifndef WCA_LOAD_AWARE_H
+#define WCA_LOAD_AWARE_H
+
+#include "algo.h"
+#include "nodestore.h"
+
+/* The pending pod. */
+struct la_pod {
+	const struct pod_spec *spec;
+	struct ns_res req;		/* effective() requests */
+	struct ns_res lim;		/* effective() limits, max'ed with req */
+	int best_effort;		/* req and lim all 0 */
+	double tlp_cpu_m;		/* TargetLoadPacking's prediction */
+	struct ns_res nonzero_req;	/* kube-scheduler's NonZeroRequested
+					   (100m / 200 MiB per container
+					   without the key), for the fallback */
+};
+
+#define LA_CPU 1u
+#define LA_MEM 2u
+
+/* One candidate node. */
+struct la_node {
+	const struct ext_node *en;
+	struct ns_view v;
+	int fresh;			/* some source has fresh data */
+	const char *reason;		/* why not fresh, else NULL */
+	unsigned cap_have;		/* LA_*: status.capacity, else
+					   kube_node_status_capacity */
+	struct ns_res capacity;
+	unsigned alloc_have;		/* LA_*: status.allocatable, else
+					   kube_node_status_allocatable */
+	struct ns_res allocatable;
+};
+
+/*
+ * Judge one node: 1 with *score (0..100) when its data allows, 0 (with
+ * *why, a static string) when the fallback decides.
+ */
+typedef int (*la_scorer)(const struct algo_ctx *ctx, const struct la_pod *pod,
+    struct la_node *node, long *score, const char **why);
+
+void la_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
+    const struct ext_node *nodes, size_t n, double *priority,
+    la_scorer scorer);
+
+/* [trimaran]'s TargetLoadPacking arguments. */
+struct tlp_args;
+void la_tlp_args(const struct config *c, struct tlp_args *out);
+
+/* The Unix time the node's cpu (or memory) utilisation was taken. */
+double la_util_unix_time(const struct algo_ctx *ctx, const struct ns_util *u);
+
+#endif
