@@ -39,7 +39,8 @@ time_runs(int what, const struct config *cfg, struct ext_scratch *s,
 			}
 			*ntok = s->doc.ntok;
 		} else if (ext_handle(what == 1 ? ROUTE_FILTER :
-		    ROUTE_PRIORITIZE, cfg, NULL, 0, NULL, s, body, len, out, &nodes) != 200) {
+		    ROUTE_PRIORITIZE, cfg, NULL, 0, 0, NULL, s, body, len, out,
+		    &nodes) != 200) {
 			fprintf(stderr, "decode_bench: status not 200: %.*s\n",
 			    (int)(out->len < 200 ? out->len : 200), out->p);
 			exit(1);

@@ -41,13 +41,15 @@ int ext_decode_args(const struct json_doc *d, struct arena *a,
 
 /*
  * Answer one extender call (route filter, prioritize or preempt) with
- * body[0..len).  Writes the JSON answer to `out`, returns the HTTP
+ * body[0..len) at `now` (the store's clock) = `unix_now` (Unix
+ * seconds).  Writes the JSON answer to `out`, returns the HTTP
  * status; *nodes is the node count of the request (-1 if not decoded).
  */
 struct ns_store;
 struct algo_memo;
 int ext_handle(enum route r, const struct config *cfg,
-    const struct ns_store *store, double now, struct algo_memo *memo,
+    const struct ns_store *store, double now, double unix_now,
+    struct algo_memo *memo,
     struct ext_scratch *s, const char *body, size_t len, struct buf *out,
     long *nodes);
 

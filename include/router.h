@@ -35,6 +35,7 @@ struct router_env {
 	double now;                     /* loop clock, seconds */
 	struct algo_memo *memo;         /* the server's algorithm memo */
 	int health_only;                /* a health_listen connection */
+	double unix_now;                /* `now` as Unix seconds */
 };
 
 /* Answer `req` with body[0..len): the body bytes go to `body`. */

@@ -20,6 +20,13 @@
 #include "nodestore.h"
 
 struct scraper;
+struct prom_sample;
+
+/*
+ * Hand one parsed sample to an ns_builder (`builder`): the scraper's
+ * glue between promtext and nodestore, a prom_sample_fn (always 0).
+ */
+int scrape_add_sample(void *builder, const struct prom_sample *s);
 
 /* Starts scraping every source of cfg (the first scrape right away). */
 struct scraper *scraper_new(struct loop *l, struct ns_store *store,

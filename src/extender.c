@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 #include "podres.h"
@@ -380,23 +379,15 @@ write_priorities(struct buf *out, const struct config *cfg,
 	buf_adds(out, "]\n");
 }
 
-static double
-unix_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int
 handle_filter_or_prioritize(enum route r, const struct config *cfg,
-    const struct ns_store *store, double now, struct algo_memo *memo,
+    const struct ns_store *store, double now, double unix_now,
+    struct algo_memo *memo,
     struct ext_scratch *s, struct buf *out, long *nodes)
 {
 	const struct algo *algo = algo_for(cfg->algo);
 	struct algo_ctx ctx = { cfg, &s->doc, &s->arena, store, now, memo,
-	    unix_now() };
+	    unix_now };
 	struct ext_args a;
 	struct pod_spec spec;
 	char err[EXT_ERR_LEN];
@@ -542,7 +533,8 @@ bad:
 
 int
 ext_handle(enum route r, const struct config *cfg,
-    const struct ns_store *store, double now, struct algo_memo *memo,
+    const struct ns_store *store, double now, double unix_now,
+    struct algo_memo *memo,
     struct ext_scratch *s, const char *body, size_t len, struct buf *out,
     long *nodes)
 {
@@ -558,7 +550,8 @@ ext_handle(enum route r, const struct config *cfg,
 	if (r == ROUTE_PREEMPT)
 		status = handle_preempt(s, out, nodes);
 	else
-		status = handle_filter_or_prioritize(r, cfg, store, now, memo,
+		status = handle_filter_or_prioritize(r, cfg, store, now, unix_now,
+		    memo,
 		    s, out, nodes);
 	return status;
 }

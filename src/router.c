@@ -176,7 +176,7 @@ router_dispatch(const struct router_env *env, const struct http_request *req,
 		}
 		resp->ctype = "application/json";
 		resp->status = ext_handle(r, env->cfg, env->store, env->now,
-		    env->memo, scratch, reqbody, len, body, &resp->nodes);
+		    env->unix_now, env->memo, scratch, reqbody, len, body, &resp->nodes);
 		return;
 	case ROUTE_OTHER:
 		router_error(404, "not found", body, resp);

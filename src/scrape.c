@@ -431,12 +431,11 @@ source_send(struct source *s)
 
 /* ---- body ---- */
 
-static int
-source_take_sample(void *arg, const struct prom_sample *smp)
+int
+scrape_add_sample(void *builder, const struct prom_sample *smp)
 {
 	struct ns_label labels[PROM_MAX_LABELS];
 	struct ns_sample ns;
-	struct source *s = arg;
 	size_t i;
 
 	for (i = 0; i < smp->nlabels; i++) {
@@ -450,8 +449,16 @@ source_take_sample(void *arg, const struct prom_sample *smp)
 	ns.labels = labels;
 	ns.nlabels = smp->nlabels;
 	ns.value = smp->value;
-	ns_builder_add(s->builder, &ns);
+	ns_builder_add(builder, &ns);
 	return 0;
+}
+
+static int
+source_take_sample(void *arg, const struct prom_sample *smp)
+{
+	struct source *s = arg;
+
+	return scrape_add_sample(s->builder, smp);
 }
 
 /*

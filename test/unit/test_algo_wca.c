@@ -31,83 +31,7 @@
 #include "wca_common.h"
 
 #define GOLDEN_DIR "../shared/golden/wca"
-
-/* ---- golden files ---- */
-
-struct golden {
-	char *text;
-	size_t len;
-	struct json_doc d;
-	int ok;
-};
-
-static int
-golden_load(struct golden *g, const char *name)
-{
-	char path[256], err[JSON_ERR_LEN];
-	FILE *f;
-	long n;
-
-	memset(g, 0, sizeof(*g));
-	json_doc_init(&g->d);
-	snprintf(path, sizeof(path), "%s/%s.json", GOLDEN_DIR, name);
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		printf("#   cannot open %s (run from the repository root)\n",
-		    path);
-		return -1;
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	g->text = malloc((size_t)n + 1);
-	g->len = fread(g->text, 1, (size_t)n, f);
-	fclose(f);
-	if (json_parse(&g->d, g->text, g->len, err) < 0) {
-		printf("#   %s: %s\n", path, err);
-		return -1;
-	}
-	g->ok = 1;
-	return 0;
-}
-
-static void
-golden_free(struct golden *g)
-{
-	json_doc_free(&g->d);
-	free(g->text);
-}
-
-/* Value at a path of keys from the root, or -1. */
-static int
-at(const struct json_doc *d, int obj, const char *k1, const char *k2)
-{
-	int v = json_get(d, obj, k1);
-
-	if (v >= 0 && k2)
-		v = d->tok[v].type == JSON_OBJECT ? json_get(d, v, k2) : -1;
-	return v;
-}
-
-/* String token into buf (truncated to cap - 1). */
-static const char *
-str(const struct json_doc *d, int tok, char *out, size_t cap)
-{
-	out[0] = '\0';
-	if (tok >= 0 && d->tok[tok].type == JSON_STRING)
-		json_str(d, tok, out, cap);
-	return out;
-}
-
-static double
-num(const struct json_doc *d, int tok)
-{
-	double v = NAN;
-
-	if (tok >= 0)
-		json_number(d, tok, &v);
-	return v;
-}
+#include "golden.h"
 
 /* ---- config and store from a case ---- */
 
@@ -310,7 +234,7 @@ call(enum route r, const struct config *cfg, const struct ns_store *st,
 	if (req < 0)
 		return;
 	ext_scratch_init(&s);
-	ans->status = ext_handle(r, cfg, st, 1.0, NULL, &s,
+	ans->status = ext_handle(r, cfg, st, 1.0, 0, NULL, &s,
 	    g->text + g->d.tok[req].start,
 	    g->d.tok[req].end - g->d.tok[req].start, &ans->body, &nodes);
 	ext_scratch_free(&s);
@@ -448,7 +372,7 @@ check_raw(const struct golden *g, const struct config *cfg,
 	double prio[64];
 	struct ext_pod pod;
 	struct arena ar;
-	struct algo_ctx ctx = { cfg, NULL, &ar, st, 1.0, NULL };
+	struct algo_ctx ctx = { cfg, NULL, &ar, st, 1.0, NULL, 0 };
 	char buf[64][128], app[128];
 	size_t n = 0, i;
 	int it;
@@ -731,7 +655,7 @@ test_missing_node_data(void)
 
 	ext_scratch_init(&s);
 	buf_init(&out);
-	status = ext_handle(ROUTE_FILTER, cfg, st, 1.0, NULL, &s, filt,
+	status = ext_handle(ROUTE_FILTER, cfg, st, 1.0, 0, NULL, &s, filt,
 	    sizeof(filt) - 1, &out, &nodes);
 	T_EQ_INT(status, 200);
 	T_EQ_MEM(out.p, out.len, "{\"Error\":\"\",\"FailedNodes\":{"
@@ -759,7 +683,7 @@ test_missing_node_data(void)
 		T_CHECK(cfg != NULL);
 	}
 	if (cfg) {
-		status = ext_handle(ROUTE_PRIORITIZE, cfg, st, 1.0, NULL, &s, filt,
+		status = ext_handle(ROUTE_PRIORITIZE, cfg, st, 1.0, 0, NULL, &s, filt,
 		    sizeof(filt) - 1, &out, &nodes);
 		T_EQ_INT(status, 200);
 		T_EQ_MEM(out.p, out.len, "[{\"Host\":\"node-a\",\"Score\":15},"
@@ -879,11 +803,11 @@ test_zero_capacity(void)
 	T_EQ_INT(ns_commit(st, bd, 0.0), NS_OK);
 	ext_scratch_init(&s);
 	buf_init(&out);
-	T_EQ_INT(ext_handle(ROUTE_FILTER, cfg, st, 1.0, NULL, &s, req,
+	T_EQ_INT(ext_handle(ROUTE_FILTER, cfg, st, 1.0, 0, NULL, &s, req,
 	    sizeof(req) - 1, &out, &nodes), 200);
 	T_EQ_MEM(out.p, out.len, want_f, sizeof(want_f) - 1);
 	out.len = 0;
-	T_EQ_INT(ext_handle(ROUTE_PRIORITIZE, cfg, st, 1.0, NULL, &s, req,
+	T_EQ_INT(ext_handle(ROUTE_PRIORITIZE, cfg, st, 1.0, 0, NULL, &s, req,
 	    sizeof(req) - 1, &out, &nodes), 200);
 	T_EQ_MEM(out.p, out.len, want_p, sizeof(want_p) - 1);
 	buf_free(&out);
@@ -931,7 +855,7 @@ expect(const char *cf, const struct feed *fd, size_t nfd, enum route route,
 	T_EQ_INT(ns_commit(st, bd, 0.0), NS_OK);
 	ext_scratch_init(&s);
 	buf_init(&out);
-	T_EQ_INT(ext_handle(route, cfg, st, 1.0, NULL, &s, req, strlen(req), &out,
+	T_EQ_INT(ext_handle(route, cfg, st, 1.0, 0, NULL, &s, req, strlen(req), &out,
 	    &nodes), want_status);
 	T_EQ_MEM(out.p, out.len, want, strlen(want));
 	buf_free(&out);
@@ -1187,7 +1111,7 @@ hb_answer(const struct config *cfg, const struct ns_store *st, double now,
 
 	ext_scratch_init(&s);
 	out->len = 0;
-	T_EQ_INT(ext_handle(ROUTE_FILTER, cfg, st, now, memo, &s, req,
+	T_EQ_INT(ext_handle(ROUTE_FILTER, cfg, st, now, 0, memo, &s, req,
 	    strlen(req), out, &nodes), 200);
 	buf_addc(out, '\0');
 	ext_scratch_free(&s);
