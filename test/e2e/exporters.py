@@ -66,6 +66,7 @@ class FakeExporter:
     reset     accepts and resets the connection (RST)
     redirect  302 to another URL
     gzip      200 with Content-Encoding: gzip (whatever was asked)
+    In mode ok, `body` may be a function called for each request.
     A mode may be changed while running (`exp.mode = ...`); `down()` closes
     the listening socket so later connects are refused.  tls: a server-side
     ssl.SSLContext makes it an https exporter (host: the URL's host)."""
@@ -131,9 +132,10 @@ class FakeExporter:
             self._read_request(c)
             mode = self.mode
             if mode == "ok":
+                body = self.body() if callable(self.body) else self.body
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
-                          b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(self.body)
-                          + self.body)
+                          b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+                          + body)
             elif mode == "chunked":
                 c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
                 for i in range(0, len(self.body), 97):
@@ -195,6 +197,55 @@ class FakeExporter:
 
 
 NODE_EXPORTER = shutil.which("prometheus-node-exporter") or "/usr/bin/prometheus-node-exporter"
+
+
+CPU_MODES = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+class StatReplay:
+    """node_exporter's cpu and memory series replayed from a recording of
+    /proc/stat (test/data/trimaran/*.stat: "t SECONDS" lines, each followed
+    by the per-cpu lines taken then).  Each call gives the counters at the
+    current time, interpolated between the recorded samples and looped
+    (the counters keep growing), so a scraper sees the recorded load."""
+
+    def __init__(self, path, mem_total=8 << 30, mem_available=2 << 30):
+        self.samples = []           # [(t, {cpu: [jiffies per mode]})]
+        with open(path) as f:
+            for line in f:
+                w = line.split()
+                if not w or w[0].startswith("#"):
+                    continue
+                if w[0] == "t":
+                    self.samples.append((float(w[1]), {}))
+                else:
+                    self.samples[-1][1][w[0][3:]] = [int(x) for x in w[1:9]]
+        self.hz = 100.0
+        self.mem = (mem_total, mem_available)
+        self.t0 = time.monotonic()
+
+    def _at(self, t):
+        first, last = self.samples[0], self.samples[-1]
+        span = last[0] - first[0]
+        loops, r = divmod(t, span)
+        i = max(k for k in range(len(self.samples)) if self.samples[k][0] - first[0] <= r)
+        j = min(i + 1, len(self.samples) - 1)
+        (ta, a), (tb, b) = self.samples[i], self.samples[j]
+        f = 0.0 if tb == ta else (r - (ta - first[0])) / (tb - ta)
+        out = {}
+        for cpu in a:
+            out[cpu] = [loops * (last[1][cpu][m] - first[1][cpu][m]) + a[cpu][m]
+                        + f * (b[cpu][m] - a[cpu][m]) for m in range(len(CPU_MODES))]
+        return out
+
+    def __call__(self):
+        lines = []
+        for cpu, vals in sorted(self._at(time.monotonic() - self.t0).items()):
+            for mode, v in zip(CPU_MODES, vals):
+                lines.append('node_cpu_seconds_total{cpu="%s",mode="%s"} %.2f' % (cpu, mode, v / self.hz))
+        lines.append("node_memory_MemTotal_bytes %d" % self.mem[0])
+        lines.append("node_memory_MemAvailable_bytes %d" % self.mem[1])
+        return ("\n".join(lines) + "\n").encode()
 
 
 class NodeExporter:
