@@ -130,6 +130,10 @@ struct config {
 	struct metrics_source *sources;
 	size_t nsources;
 	double interval, timeout, staleness, window;
+	double rate_window;		/* extension: cpu rate smoothing for the
+					   std, s; 0: none (raw interval rates) */
+	double rate_step;		/* extension: std sample spacing, s;
+					   0: every scrape */
 	uint64_t max_scrape_size;       /* extension: body limit per scrape */
 	char *node_label;
 	char *metrics_ca, *metrics_cert, *metrics_key;

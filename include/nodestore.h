@@ -97,8 +97,10 @@
  *       counter slope over the window; across a reset, the weighted
  *       mean of the valid intervals);
  *     cpu std = population std of the rate smoothed over rate_window
- *       (load-watcher's stddev_over_time of the 5-minute rate rule);
- *       with rate_window < 0, of the raw interval rates;
+ *       (load-watcher's stddev_over_time of the 5-minute rate rule),
+ *       sampled at entries at least rate_step apart walking back from
+ *       the newest (the rule's evaluations); with rate_window < 0, of
+ *       the raw interval rates;
  *     mem avg, std = mean and population std of the samples.
  *   A source's wca_node_utilization for a resource replaces the
  *   computed values of that resource (see merging).
@@ -171,6 +173,9 @@ struct ns_opts {
 	double window;		/* avg/std window, s; <= 0: 300 */
 	double rate_window;	/* cpu rate smoothing for std, s; 0: default
 				   (NS_RATE_WINDOW_DEFAULT), < 0: none */
+	double rate_step;	/* cpu std samples at least this far apart
+				   (load-watcher: the rule's 30 s
+				   evaluations), s; 0: every entry */
 };
 #define NS_RATE_WINDOW_DEFAULT	300.0	/* kube-prometheus' rate(...[5m]) */
 #define NS_HIST_MAX		1024	/* history entries per node and source */

@@ -932,6 +932,10 @@ static void k_staleness(struct loader *L, const char *k, const char *v)
 { parse_duration(L, k, v, &C->staleness); }
 static void k_window(struct loader *L, const char *k, const char *v)
 { parse_duration(L, k, v, &C->window); }
+static void k_rate_window(struct loader *L, const char *k, const char *v)
+{ parse_double(L, k, v, 0, 86400, &C->rate_window); }
+static void k_rate_step(struct loader *L, const char *k, const char *v)
+{ parse_double(L, k, v, 0, 86400, &C->rate_step); }
 
 static void
 k_max_scrape_size(struct loader *L, const char *k, const char *v)
@@ -1003,6 +1007,8 @@ static const struct key keys[] = {
 	{ SEC_METRICS, "timeout", k_timeout, 0 },
 	{ SEC_METRICS, "staleness", k_staleness, 0 },
 	{ SEC_METRICS, "window", k_window, 0 },
+	{ SEC_METRICS, "rate_window", k_rate_window, 0 },
+	{ SEC_METRICS, "rate_step", k_rate_step, 0 },
 	{ SEC_METRICS, "max_scrape_size", k_max_scrape_size, 0 },
 	{ SEC_METRICS, "node_label", k_node_label, 0 },
 	{ SEC_METRICS, "ca", k_mca, 0 },
@@ -1249,6 +1255,8 @@ set_defaults(struct config *c)
 	c->timeout = 2;
 	c->staleness = 180;
 	c->window = 300;
+	c->rate_window = 300;	/* kube-prometheus: rate(...[5m]) */
+	c->rate_step = 30;	/* its rule evaluation interval */
 	c->max_scrape_size = 64ULL * 1024 * 1024;
 	c->node_label = xstrdup("node");
 }

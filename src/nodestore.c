@@ -280,7 +280,7 @@ struct ns_store {
 	uint64_t next_uid;
 	char *label;
 	size_t label_len;
-	double window, rate_window;
+	double window, rate_window, rate_step;
 	struct index nodes, apps;
 	uint64_t seq;			/* commits published */
 	uint64_t version;		/* any change readers can see */
@@ -849,6 +849,7 @@ set_opts(struct ns_store *st, const struct ns_opts *o)
 		st->rate_window = NS_RATE_WINDOW_DEFAULT;
 	else
 		st->rate_window = o->rate_window > 0 ? o->rate_window : 0;
+	st->rate_step = o && o->rate_step > 0 ? o->rate_step : 0;
 }
 
 struct ns_store *
@@ -2124,7 +2125,7 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 {
 	struct hent e = { now, NAN, NAN, NAN, NAN };
 	double keep = fmax(st->window, st->rate_window);
-	double wsum = 0, wdt = 0, mean, std;
+	double wsum = 0, wdt = 0, mean, std, last_t = 0;
 	struct hist *h;
 	size_t ncpu = 0, nmem = 0;
 	uint32_t i;
@@ -2180,15 +2181,21 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 	h = hist_push(h, &e);
 	r->hist = h;
 
-	/* Window statistics. */
-	for (i = 0; i < h->n; i++) {
+	/* Window statistics: the std's samples from the newest back,
+	 * rate_step apart (a millisecond's slack for the scrape clock). */
+	for (i = h->n; i-- > 0;) {
 		const struct hent *x = hist_at(h, i);
 
-		if (x->t <= now - st->window || isnan(x->cpu))
+		if (x->t <= now - st->window)
+			break;
+		if (isnan(x->cpu))
 			continue;
 		wsum += x->cpu * x->dt;
 		wdt += x->dt;
+		if (ncpu > 0 && last_t - x->t < st->rate_step - 1e-3)
+			continue;
 		scratch[ncpu++] = st->rate_window > 0 ? x->cpu5 : x->cpu;
+		last_t = x->t;
 	}
 	if (ncpu > 0) {
 		struct ns_util *u = &r->util[U_CPU];

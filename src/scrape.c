@@ -855,6 +855,8 @@ scraper_take_settings(struct scraper *sc, const struct config *cfg)
 	memset(&o, 0, sizeof(o));
 	o.node_label = cfg->node_label;
 	o.window = cfg->window;
+	o.rate_window = cfg->rate_window > 0 ? cfg->rate_window : -1;
+	o.rate_step = cfg->rate_step;
 	ns_configure(sc->store, &o);
 	for (i = 0; i < cfg->nsources; i++) {
 		specs[i].url = cfg->sources[i].url;

@@ -80,12 +80,15 @@ def test_check_config_errors_name_file_and_line():
     eq(len(lines), len(expect), "one line per problem:\n" + out)
 
 
-def test_unimplemented_and_missing_algorithm():
-    rc, out, _, path = run("--check-config", text="[algorithm]\nname = TargetLoadPacking\n")
+def test_every_algorithm_and_missing_algorithm():
+    for name in ("NOP", "Fit", "LeastUsed", "BAR", "LeastUsedBAR", "HierBAR",
+                 "DramHitRatioProvision", "Score", "StaticAssigner", "TargetLoadPacking",
+                 "LoadVariationRiskBalancing", "LowRiskOverCommitment"):
+        rc, out, _, _ = run("--check-config", text="[algorithm]\nname = %s\n" % name)
+        eq((rc, out), (0, "ok\n"), "algorithm %s is built in" % name)
+    rc, out, _, path = run("--check-config", text="[algorithm]\nname = Peaks\n")
     eq(rc, 2, "status")
-    check(out.startswith(path + ":2: name: algorithm 'TargetLoadPacking' is not implemented in "
-                         "this build (available: NOP, Fit, LeastUsed, BAR, LeastUsedBAR, "
-                         "HierBAR, DramHitRatioProvision, Score, StaticAssigner)\n"), out)
+    check(out.startswith(path + ":2: name: unknown algorithm 'Peaks' (NOP, "), out)
     rc, out, _, path = run("--check-config", text="[server]\nlisten = 127.0.0.1:31999\n")
     eq(rc, 2, "status")
     check("missing key 'name' in [algorithm]" in out and out.startswith(path + ":"), out)

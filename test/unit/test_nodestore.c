@@ -310,7 +310,7 @@ test_node_resolution(void)
 		{ "http://a:9100/metrics", "worker-1" },
 		{ "http://ksm:8080/metrics", NULL },
 	};
-	struct ns_opts o = { "kubernetes_node", 0, 0 };
+	struct ns_opts o = { "kubernetes_node", 0, 0, 0 };
 	struct ns_store *st = store_with(2, specs, &o);
 	struct counts c;
 	struct ns_view v;
@@ -413,7 +413,7 @@ static const struct ns_source_spec ne_src[] = {
 static void
 test_cpu_rate(void)
 {
-	struct ns_opts o = { NULL, 1000, -1 };	/* raw rates for std */
+	struct ns_opts o = { NULL, 1000, -1, 0 };	/* raw rates for std */
 	struct ns_store *st = store_with(1, ne_src, &o);
 	struct ns_view v;
 
@@ -537,7 +537,7 @@ test_memory(void)
 static void
 test_window(void)
 {
-	struct ns_opts o = { NULL, 30, -1 };
+	struct ns_opts o = { NULL, 30, -1, 0 };
 	struct ns_store *st = store_with(1, ne_src, &o);
 	static const double mem[] = { 10, 20, 30, 40, 50 };
 	struct ns_view v;
@@ -574,7 +574,7 @@ test_window(void)
 static void
 test_window_long_rate(void)
 {
-	struct ns_opts o = { NULL, 15, 60 };
+	struct ns_opts o = { NULL, 15, 60, 0 };
 	struct ns_store *st = store_with(1, ne_src, &o);
 	static const double busy[] = { 0, 1, 2, 8, 9 };	/* 1 cpu */
 	static const double mem[] = { 10, 20, 30, 40, 50 };
@@ -609,7 +609,7 @@ test_window_long_rate(void)
 static void
 test_history_bounded(void)
 {
-	struct ns_opts o = { NULL, 30, -1 };
+	struct ns_opts o = { NULL, 30, -1, 0 };
 	struct ns_store *st = store_with(1, ne_src, &o);
 	struct ns_view v;
 	size_t i, at20 = 0;
@@ -647,7 +647,7 @@ static void
 test_rate_window(void)
 {
 	/* cpu std over the rate smoothed on 20 s, window 100 s. */
-	struct ns_opts o = { NULL, 100, 20 };
+	struct ns_opts o = { NULL, 100, 20, 0 };
 	struct ns_store *st = store_with(1, ne_src, &o);
 	static const double busy[] = { 0, 2, 4, 10, 12 };	/* 1 cpu */
 	struct ns_view v;
@@ -675,13 +675,39 @@ test_rate_window(void)
 }
 
 static void
+test_rate_step(void)
+{
+	/* The same feed, the std sampled 20 s apart from the newest back. */
+	struct ns_opts o = { NULL, 100, 20, 20 };
+	struct ns_store *st = store_with(1, ne_src, &o);
+	static const double busy[] = { 0, 2, 4, 10, 12 };	/* 1 cpu */
+	struct ns_view v;
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(text, sizeof(text),
+		    "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} %g\n",
+		    busy[i]);
+		scrape(st, 0, 10.0 * (double)i, text);
+	}
+	/* Smoothed rates at t=40 and t=20 (t=30 and t=10 are skipped):
+	 * std{40, 20} = 10; the average still uses every interval. */
+	view_of(st, "w1", 40, 60, &v);
+	T_NEAR(v.cpu.avg, 30);
+	T_NEAR(v.cpu.std, 10);
+	T_EQ_INT(v.cpu.samples, 2);
+	ns_store_free(st);
+}
+
+static void
 test_precedence(void)
 {
 	static const struct ns_source_spec specs[] = {
 		{ "http://prom:9090/federate", NULL },
 		{ "http://10.0.0.1:9100/metrics", "w1" },
 	};
-	struct ns_opts o = { NULL, 1000, -1 };
+	struct ns_opts o = { NULL, 1000, -1, 0 };
 	struct ns_store *st = store_with(2, specs, &o);
 	struct ns_view v;
 
@@ -851,7 +877,7 @@ test_reload(void)
 		{ "http://a/metrics", "w1" },		/* kept, moved */
 		{ "http://c/metrics", "w3b" },		/* node= changed */
 	};
-	struct ns_opts o = { NULL, 1000, -1 };
+	struct ns_opts o = { NULL, 1000, -1, 0 };
 	struct ns_store *st = store_with(3, v1, &o);
 	struct ns_builder *late;
 	struct ns_source_stats ss;
@@ -1394,7 +1420,7 @@ test_recycle_steady(void)
 {
 	/* The window keeps two entries: from scrape 2 on, every derived
 	 * value is the same too. */
-	struct ns_opts o = { NULL, 15, -1 };
+	struct ns_opts o = { NULL, 15, -1, 0 };
 	struct ns_store *st = store_with(1, one_src, &o);
 	char *first = NULL, *d, *text;
 	size_t k, bytes = 0, sbytes = 0;
@@ -1587,7 +1613,7 @@ cpu_node_major(const char *text, size_t nodes)
 static void
 test_cpu_interleaved(void)
 {
-	struct ns_opts o = { NULL, 1000, -1 };
+	struct ns_opts o = { NULL, 1000, -1, 0 };
 	struct ns_store *x = store_with(1, one_src, &o),
 	    *y = store_with(1, one_src, &o);
 	struct ns_view v;
@@ -1650,7 +1676,7 @@ test_steps_equal_whole(void)
 {
 	static const size_t sizes[] = { 5, 7, 7, 3, 6 };
 	static const long budgets[] = { 1, 2, 7, 50, 1000 };
-	struct ns_opts o = { NULL, 1000, 30 };
+	struct ns_opts o = { NULL, 1000, 30, 0 };
 	size_t bi, k, steps;
 	int r;
 
@@ -1906,6 +1932,7 @@ T_SUITE(
 	{ "memory", test_memory },
 	{ "window", test_window },
 	{ "rate_window", test_rate_window },
+	{ "rate_step", test_rate_step },
 	{ "window_long_rate", test_window_long_rate },
 	{ "history_bounded", test_history_bounded },
 	{ "precedence", test_precedence },
