@@ -7,7 +7,14 @@ For NOP, LeastUsedBAR and HierBAR: a fake exporter serves the WCA series
 of NODES nodes in four dimensions (cpu, mem, membw_read, membw_write; four
 node shapes, ten apps assigned), the server scrapes it once, then wrk sends
 filter and then prioritize with the NodeNames of all NODES nodes, one
-keep-alive connection, SECONDS each. The server's own time per request is
+keep-alive connection, SECONDS each.  For the load-aware algorithms
+(TargetLoadPacking, LoadVariationRiskBalancing, LowRiskOverCommitment) the
+feed is what they read in a cluster: cpu and memory utilisation (latest,
+average, std), kube-state-metrics capacity and allocatable, and PODS pods
+per node with requests and limits, a few started in the last minute (so
+TargetLoadPacking's recent-placement walk has work).  The window
+statistics are computed when a scrape is committed, not per request, so
+the request's cost does not depend on how full the windows are. The server's own time per request is
 read from its access log (us=, from parsed head to queued answer), so the
 percentiles are server-side and exact. Prints one markdown table."""
 import json
@@ -52,6 +59,37 @@ def feed(n):
     return ("\n".join(out) + "\n").encode()
 
 
+PODS = int(os.environ.get("ALGO_PODS", "30"))
+LOAD_AWARE = ("TargetLoadPacking", "LoadVariationRiskBalancing", "LowRiskOverCommitment")
+
+
+def load_feed(n):
+    out = []
+    now = time.time()
+    for i in range(n):
+        node = "worker-%04d" % (i + 1)
+        cpu, mem = SHAPES[i % len(SHAPES)][:2]
+        for what in ("capacity", "allocatable"):
+            out += ['kube_node_status_%s{node="%s",resource="cpu",unit="core"} %d' % (what, node, cpu),
+                    'kube_node_status_%s{node="%s",resource="memory",unit="byte"} %d'
+                    % (what, node, mem << 30)]
+        for res, base in (("cpu", 20), ("memory", 35)):
+            u = base + (i * 7) % 40
+            out += ['wca_node_utilization{node="%s",resource="%s",operator="%s"} %g' % (node, res, op, v)
+                    for op, v in (("latest", u + 3), ("avg", u), ("std", 2 + i % 9))]
+        for k in range(PODS):
+            pod = "pod-%04d-%02d" % (i, k)
+            started = now - (20 if k < 2 else 3600 + k)
+            out += ['kube_pod_info{namespace="default",pod="%s",node="%s"} 1' % (pod, node),
+                    'kube_pod_start_time{namespace="default",pod="%s"} %d' % (pod, started)]
+            for kind, c, m in (("requests", 0.25 + k % 4 * 0.25, 256 << 20), ("limits", 1, 512 << 20)):
+                out += ['kube_pod_container_resource_%s{namespace="default",pod="%s",container="c",'
+                        'node="%s",resource="cpu",unit="core"} %g' % (kind, pod, node, c),
+                        'kube_pod_container_resource_%s{namespace="default",pod="%s",container="c",'
+                        'node="%s",resource="memory",unit="byte"} %d' % (kind, pod, node, m)]
+    return ("\n".join(out) + "\n").encode()
+
+
 def pin(cpu):
     return ["taskset", "-c", str(cpu)] if shutil.which("taskset") and os.cpu_count() > 1 else []
 
@@ -68,7 +106,8 @@ def run(binary, algo, url, body_file, seconds):
     with open(conf, "w") as f:
         f.write("[server]\nlisten = 127.0.0.1:%d\nmax_body = 16M\n[loggers]\n* = warn\nhttp = info\n"
                 "[algorithm]\nname = %s\ndimensions = cpu, mem, membw_read, membw_write\n"
-                "[metrics]\nsource = %s\ninterval = 60\ntimeout = 5\nstaleness = 600\n"
+                "[metrics]\nsource = %s\ninterval = 60\ntimeout = 10\nstaleness = 600\n"
+                "max_scrape_size = 256M\n"
                 % (port, algo, url))
     log_path = os.path.join(d, "stderr")
     log = open(log_path, "wb")
@@ -122,9 +161,11 @@ def main():
     print("| algorithm | verb | nodes | req/s (1 conn) | requests | server p50 µs | server p99 µs | "
           "server max µs | errors |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    with FakeExporter("ok", feed(NODES)) as exp:
-        for algo in os.environ.get("ALGO_LIST", "NOP LeastUsedBAR HierBAR").split():
-            for verb, rps, n, p50, p99, mx, errs in run(binary, algo, exp.url, body_file, seconds):
+    default = "NOP LeastUsedBAR HierBAR " + " ".join(LOAD_AWARE)
+    with FakeExporter("ok", feed(NODES)) as exp, FakeExporter("ok", load_feed(NODES)) as load:
+        for algo in os.environ.get("ALGO_LIST", default).split():
+            url = load.url if algo in LOAD_AWARE else exp.url
+            for verb, rps, n, p50, p99, mx, errs in run(binary, algo, url, body_file, seconds):
                 print("| %s | %s | %d | %s | %d | %d | %d | %d | %s |" % (
                     algo, verb, NODES, rps, n, p50, p99, mx, errs))
                 sys.stdout.flush()

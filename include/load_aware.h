@@ -25,12 +25,28 @@ struct la_pod {
 #define LA_CPU 1u
 #define LA_MEM 2u
 
+/*
+ * What the store says about a node that these algorithms read: a subset
+ * of its ns_view (and TargetLoadPacking's recent placements), small
+ * enough to keep per node between requests (see load_aware.c).
+ */
+struct la_data {
+	int fresh;			/* some source has fresh data */
+	unsigned have;			/* NS_HAVE_*, fresh sources */
+	struct ns_util cpu, mem;
+	struct ns_res kcapacity, allocatable;	/* kube-state-metrics */
+	struct ns_res pods_requests, pods_limits;
+	double recent_m;		/* TargetLoadPacking: predicted cpu of the
+					   pods placed since the utilisation */
+	size_t nrecent;
+	double expires;			/* store clock: when `fresh` may change */
+};
+
 /* One candidate node. */
 struct la_node {
 	const struct ext_node *en;
-	struct ns_view v;
-	int fresh;			/* some source has fresh data */
-	const char *reason;		/* why not fresh, else NULL */
+	struct la_data d;
+	const char *reason;		/* why not fresh; NULL when not asked */
 	unsigned cap_have;		/* LA_*: status.capacity, else
 					   kube_node_status_capacity */
 	struct ns_res capacity;
@@ -53,8 +69,5 @@ void la_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 /* [trimaran]'s TargetLoadPacking arguments. */
 struct tlp_args;
 void la_tlp_args(const struct config *c, struct tlp_args *out);
-
-/* The Unix time the node's cpu (or memory) utilisation was taken. */
-double la_util_unix_time(const struct algo_ctx *ctx, const struct ns_util *u);
 
 #endif

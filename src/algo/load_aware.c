@@ -5,6 +5,7 @@
 #include "load_aware.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -99,39 +100,167 @@ node_status_list(const struct algo_ctx *ctx, const struct ext_node *n,
 
 /* What the request does not say, from kube-state-metrics in the store. */
 static void
-fill_from_store(const struct ns_view *v, unsigned cpu_bit, unsigned mem_bit,
+fill_from_store(unsigned have_bits, unsigned cpu_bit, unsigned mem_bit,
     const struct ns_res *from, unsigned *have, struct ns_res *to)
 {
-	if (!(*have & LA_CPU) && (v->have & cpu_bit)) {
+	if (!(*have & LA_CPU) && (have_bits & cpu_bit)) {
 		to->cpu_m = from->cpu_m;
 		*have |= LA_CPU;
 	}
-	if (!(*have & LA_MEM) && (v->have & mem_bit)) {
+	if (!(*have & LA_MEM) && (have_bits & mem_bit)) {
 		to->mem_b = from->mem_b;
 		*have |= LA_MEM;
 	}
 }
 
+/*
+ * TargetLoadPacking's recent placements: the pods on the node that
+ * started less than 60 s before the utilisation was taken (a Unix time:
+ * the store's clock mapped through the request's), or after, or not yet.
+ */
 static void
-la_node_of(const struct algo_ctx *ctx, const struct ext_node *n,
-    struct la_node *out)
+recent_pods(const struct algo_ctx *ctx, const struct ns_view *v,
+    struct la_data *d)
 {
+	double window_end = ctx->unix_now - (ctx->now - v->cpu.t);
+	struct tlp_args a;
+	size_t i, end = v->npods;
+
+	la_tlp_args(ctx->cfg, &a);
+	/* newest start first, pods without a start time last */
+	for (i = 0; i < end && !isnan(v->pods[i].start_time); i++) {
+		if (!tlp_recent(v->pods[i].start_time, window_end))
+			break;
+		d->recent_m += tlp_predict_cpu(&a, v->pods[i].containers,
+		    v->pods[i].ncontainers, NULL);
+		d->nrecent++;
+	}
+	for (; end > i && isnan(v->pods[end - 1].start_time); end--) {
+		d->recent_m += tlp_predict_cpu(&a, v->pods[end - 1].containers,
+		    v->pods[end - 1].ncontainers, NULL);
+		d->nrecent++;
+	}
+}
+
+/* The node's data from the store, as of ctx->now. */
+static void
+data_of(const struct algo_ctx *ctx, const struct ext_node *n,
+    struct la_data *d, const char **reason)
+{
+	struct ns_view v;
+
+	memset(d, 0, sizeof(*d));
+	d->fresh = algo_node_metrics(ctx, n, &v, reason) == 0;
+	d->have = v.have;
+	d->cpu = v.cpu;
+	d->mem = v.mem;
+	d->kcapacity = v.kcapacity;
+	d->allocatable = v.allocatable;
+	d->pods_requests = v.pods_requests;
+	d->pods_limits = v.pods_limits;
+	/* only time can change what is derived here: the oldest data used
+	 * turning stale (stale data never turns fresh) */
+	d->expires = d->fresh ? ctx->now + ctx->cfg->staleness - v.used_age :
+	    INFINITY;
+	if (d->fresh && ctx->cfg->algo == ALGO_TARGET_LOAD_PACKING &&
+	    (v.cpu.have & (NS_U_AVG | NS_U_LATEST)))
+		recent_pods(ctx, &v, d);
+}
+
+/*
+ * Between two commits, and until the first node's data turns stale, a
+ * node's la_data stays what it was: it is kept in the server's memo, by
+ * node id, and a request only looks the node up.  Not used while the
+ * algorithm logger is at debug (its lines say why a node has no data,
+ * which only the store's view knows).
+ */
+struct la_memo {
+	const struct config *cfg;
+	uint64_t version;
+	double built, expires;		/* store clock */
+	uint64_t gen;			/* a slot is valid when it has it */
+	size_t n;
+	struct la_slot {
+		uint64_t gen;
+		struct la_data d;
+	} *slot;
+};
+
+static void
+la_memo_free(void *p)
+{
+	struct la_memo *m = p;
+
+	free(m->slot);
+	free(m);
+}
+
+/* The memo, valid for this request, or NULL (no memo, or debug logs). */
+static struct la_memo *
+memo_get(const struct algo_ctx *ctx)
+{
+	struct algo_memo *am = ctx->memo;
+	struct la_memo *m;
+	size_t limit;
+
+	if (am == NULL || ctx->store == NULL ||
+	    log_on(LOGGER_ALGORITHM, LOG_DEBUG))
+		return NULL;
+	m = am->free == la_memo_free ? am->p : NULL;
+	if (m != NULL && m->cfg == ctx->cfg &&
+	    m->version == ns_version(ctx->store) && ctx->now >= m->built &&
+	    ctx->now < m->expires)
+		return m;
+	if (m == NULL) {
+		algo_memo_clear(am);
+		m = xcalloc(1, sizeof(*m));
+		am->p = m;
+		am->free = la_memo_free;
+	}
+	limit = ns_node_id_limit(ctx->store);
+	if (limit > m->n) {
+		free(m->slot);
+		m->slot = xcalloc(limit, sizeof(*m->slot));
+		m->n = limit;
+	}
+	m->cfg = ctx->cfg;
+	m->version = ns_version(ctx->store);
+	m->built = ctx->now;
+	m->expires = INFINITY;
+	m->gen++;
+	return m;
+}
+
+static void
+la_node_of(const struct algo_ctx *ctx, struct la_memo *m,
+    const struct ext_node *n, struct la_node *out)
+{
+	const struct ns_node *sn;
+
 	memset(out, 0, sizeof(*out));
 	out->en = n;
-	out->fresh = algo_node_metrics(ctx, n, &out->v, &out->reason) == 0;
+	if (m == NULL) {
+		data_of(ctx, n, &out->d, &out->reason);
+	} else if ((sn = ns_find(ctx->store, n->name, n->name_len)) == NULL) {
+		out->d.expires = INFINITY;	/* unknown: nothing to keep */
+	} else {
+		struct la_slot *s = &m->slot[ns_node_id(sn)];
+
+		if (s->gen != m->gen) {
+			data_of(ctx, n, &s->d, &out->reason);
+			s->gen = m->gen;
+			if (s->d.expires < m->expires)
+				m->expires = s->d.expires;
+		}
+		out->d = s->d;
+	}
 	out->cap_have = node_status_list(ctx, n, "capacity", &out->capacity);
 	out->alloc_have = node_status_list(ctx, n, "allocatable",
 	    &out->allocatable);
-	fill_from_store(&out->v, NS_HAVE_KCAP_CPU, NS_HAVE_KCAP_MEM,
-	    &out->v.kcapacity, &out->cap_have, &out->capacity);
-	fill_from_store(&out->v, NS_HAVE_ALLOC_CPU, NS_HAVE_ALLOC_MEM,
-	    &out->v.allocatable, &out->alloc_have, &out->allocatable);
-}
-
-double
-la_util_unix_time(const struct algo_ctx *ctx, const struct ns_util *u)
-{
-	return ctx->unix_now - (ctx->now - u->t);
+	fill_from_store(out->d.have, NS_HAVE_KCAP_CPU, NS_HAVE_KCAP_MEM,
+	    &out->d.kcapacity, &out->cap_have, &out->capacity);
+	fill_from_store(out->d.have, NS_HAVE_ALLOC_CPU, NS_HAVE_ALLOC_MEM,
+	    &out->d.allocatable, &out->alloc_have, &out->allocatable);
 }
 
 static long
@@ -142,9 +271,9 @@ la_fallback(const struct algo_ctx *ctx, const struct la_pod *pod,
 
 	if (ctx->cfg->fallback == FALLBACK_ZERO)
 		return 0;
-	if (n->v.have & NS_HAVE_PODS) {
-		req.cpu_m += n->v.pods_requests.cpu_m;
-		req.mem_b += n->v.pods_requests.mem_b;
+	if (n->d.have & NS_HAVE_PODS) {
+		req.cpu_m += n->d.pods_requests.cpu_m;
+		req.mem_b += n->d.pods_requests.mem_b;
 	}
 	return tri_least_allocated(&req, &n->allocatable);
 }
@@ -155,6 +284,7 @@ la_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
     la_scorer scorer)
 {
 	const char *name = algo_name(ctx->cfg->algo);
+	struct la_memo *m = memo_get(ctx);
 	struct la_pod p;
 	size_t i;
 
@@ -164,7 +294,7 @@ la_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 		const char *why = NULL;
 		long score;
 
-		la_node_of(ctx, &nodes[i], &node);
+		la_node_of(ctx, m, &nodes[i], &node);
 		if (scorer(ctx, &p, &node, &score, &why)) {
 			priority[i] = (double)score;
 			continue;

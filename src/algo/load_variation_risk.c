@@ -35,12 +35,12 @@ lvrb_node(const struct algo_ctx *ctx, const struct la_pod *pod,
 	double cpu = 0, mem = 0;
 	int cpu_ok, mem_ok;
 
-	if (!node->fresh)
+	if (!node->d.fresh)
 		return 0;
-	cpu_ok = resource_score(ctx, TRI_CPU, &node->v.cpu,
+	cpu_ok = resource_score(ctx, TRI_CPU, &node->d.cpu,
 	    (node->alloc_have & LA_CPU) != 0, node->allocatable.cpu_m,
 	    pod->req.cpu_m, &cs, &cpu);
-	mem_ok = resource_score(ctx, TRI_MEMORY, &node->v.mem,
+	mem_ok = resource_score(ctx, TRI_MEMORY, &node->d.mem,
 	    (node->alloc_have & LA_MEM) != 0, node->allocatable.mem_b,
 	    pod->req.mem_b, &ms, &mem);
 	if (!cpu_ok && !mem_ok) {

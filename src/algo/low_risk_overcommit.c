@@ -21,17 +21,17 @@ lroc_node(const struct algo_ctx *ctx, const struct la_pod *pod,
 	struct tri_node_rl rl;
 	struct lroc_detail dc, dm;
 	double rc, rm;
-	int pods = (node->v.have & NS_HAVE_PODS) != 0;
+	int pods = (node->d.have & NS_HAVE_PODS) != 0;
 
 	if (pod->best_effort) {
 		/* Trimaran does not score best-effort pods: all nodes tie */
 		*score = 0;
 		return 1;
 	}
-	if (!node->fresh)
+	if (!node->d.fresh)
 		return 0;
-	tri_usage_of(&node->v.cpu, &cu);
-	tri_usage_of(&node->v.mem, &mu);
+	tri_usage_of(&node->d.cpu, &cu);
+	tri_usage_of(&node->d.mem, &mu);
 	if (!cu.valid && !mu.valid) {
 		*why = "no cpu or memory utilisation";
 		return 0;
@@ -41,8 +41,8 @@ lroc_node(const struct algo_ctx *ctx, const struct la_pod *pod,
 		    "kube_node_status_allocatable)";
 		return 0;
 	}
-	tri_node_requests_limits(pods ? &node->v.pods_requests : &none,
-	    pods ? &node->v.pods_limits : &none, &pod->req, &pod->lim,
+	tri_node_requests_limits(pods ? &node->d.pods_requests : &none,
+	    pods ? &node->d.pods_limits : &none, &pod->req, &pod->lim,
 	    &node->allocatable, &rl);
 	rc = lroc_compute_risk(TRI_CPU, c->smoothing_window, c->risk_limit_cpu,
 	    &cu, &rl, &dc);

@@ -11,8 +11,6 @@
  * before the utilisation was taken, or after, or when it has none yet
  * (bound, not started by the kubelet).
  */
-#include <math.h>
-
 #include "algo.h"
 #include "config.h"
 #include "load_aware.h"
@@ -20,43 +18,17 @@
 #include "podres.h"
 #include "trimaran.h"
 
-/* Predicted cpu of the pods on the node not yet in its metrics. */
-static double
-recent_cpu(const struct tlp_args *a, const struct ns_view *v,
-    double window_end, size_t *count)
-{
-	double sum = 0;
-	size_t i, end = v->npods;
-
-	*count = 0;
-	/* newest start first, pods without a start time last */
-	for (i = 0; i < end && !isnan(v->pods[i].start_time); i++) {
-		if (!tlp_recent(v->pods[i].start_time, window_end))
-			break;
-		sum += tlp_predict_cpu(a, v->pods[i].containers,
-		    v->pods[i].ncontainers, NULL);
-		(*count)++;
-	}
-	for (; end > i && isnan(v->pods[end - 1].start_time); end--) {
-		sum += tlp_predict_cpu(a, v->pods[end - 1].containers,
-		    v->pods[end - 1].ncontainers, NULL);
-		(*count)++;
-	}
-	return sum;
-}
-
 static int
 tlp_node(const struct algo_ctx *ctx, const struct la_pod *pod,
     struct la_node *node, long *score, const char **why)
 {
 	struct tlp_args a;
 	struct tlp_detail d;
-	double util, recent;
-	size_t nrecent;
+	double util;
 
-	if (!node->fresh)
+	if (!node->d.fresh)
 		return 0;
-	if (!tri_tlp_cpu(&node->v.cpu, &util)) {
+	if (!tri_tlp_cpu(&node->d.cpu, &util)) {
 		*why = "no cpu utilisation (avg or latest)";
 		return 0;
 	}
@@ -66,17 +38,16 @@ tlp_node(const struct algo_ctx *ctx, const struct la_pod *pod,
 		return 0;
 	}
 	la_tlp_args(ctx->cfg, &a);
-	recent = recent_cpu(&a, &node->v, la_util_unix_time(ctx,
-	    &node->v.cpu), &nrecent);
 	*score = tlp_score(&a, node->capacity.cpu_m, util, pod->tlp_cpu_m,
-	    recent, &d);
+	    node->d.recent_m, &d);
 	log_debug(LOGGER_ALGORITHM, "TargetLoadPacking node=%s score=%ld "
 	    "cpu=%g%% (%s, %.0f s old) capacity=%.0fm pod=%.0fm "
 	    "recent=%.0fm (%zu pods) predicted=%g%% target=%g%%",
 	    node->en->name, *score, util,
-	    (node->v.cpu.have & NS_U_AVG) ? "avg" : "latest",
-	    ctx->now - node->v.cpu.t, node->capacity.cpu_m, pod->tlp_cpu_m,
-	    recent, nrecent, d.predicted, a.target > 0 ? a.target : 40);
+	    (node->d.cpu.have & NS_U_AVG) ? "avg" : "latest",
+	    ctx->now - node->d.cpu.t, node->capacity.cpu_m, pod->tlp_cpu_m,
+	    node->d.recent_m, node->d.nrecent, d.predicted,
+	    a.target > 0 ? a.target : 40);
 	return 1;
 }
 
