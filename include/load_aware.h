@@ -39,6 +39,10 @@ struct la_data {
 	double recent_m;		/* TargetLoadPacking: predicted cpu of the
 					   pods placed since the utilisation */
 	size_t nrecent;
+	int lroc_have;			/* LowRiskOverCommitment: lroc_load is */
+	struct ns_res lroc_cap;		/* the measured-load risk (cpu, memory)
+					   for this allocatable */
+	double lroc_load[2];
 	double expires;			/* store clock: when `fresh` may change */
 };
 

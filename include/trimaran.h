@@ -99,10 +99,20 @@ struct lroc_detail {
 	double alpha, beta;
 };
 
-/* computeRisk for one resource, 0..1. */
+/*
+ * computeRisk for one resource, 0..1: weight * lroc_risk_limit() +
+ * (1 - weight) * lroc_risk_load(), clamped.  The load part reads only
+ * what is on the node without the pod (req_mp, lim_mp, cap) and the
+ * usage, so it is the same for every pod.
+ */
 double lroc_compute_risk(enum tri_resource r, long window, double weight,
     const struct tri_usage *u, const struct tri_node_rl *rl,
     struct lroc_detail *d);
+double lroc_risk_limit(enum tri_resource r, const struct tri_node_rl *rl);
+double lroc_risk_load(enum tri_resource r, long window,
+    const struct tri_usage *u, const struct tri_node_rl *rl,
+    struct lroc_detail *d);
+double lroc_combine_risk(double weight, double risk_limit, double risk_load);
 /* rank = 1 - max(risks), times 100, rounded. */
 long lroc_score(double risk_cpu, double risk_memory);
 

@@ -142,6 +142,32 @@ recent_pods(const struct algo_ctx *ctx, const struct ns_view *v,
 	}
 }
 
+/*
+ * LowRiskOverCommitment's measured-load risk reads only the node (its
+ * pods, usage and allocatable), not the pod: computed once per node for
+ * the store's allocatable, which a request's Node object may override.
+ */
+static void
+lroc_loads(const struct algo_ctx *ctx, struct la_data *d)
+{
+	struct ns_res none = { 0, 0 }, zero = { 0, 0 };
+	int pods = (d->have & NS_HAVE_PODS) != 0;
+	struct tri_usage cu, mu;
+	struct tri_node_rl rl;
+	struct lroc_detail det;
+
+	tri_usage_of(&d->cpu, &cu);
+	tri_usage_of(&d->mem, &mu);
+	tri_node_requests_limits(pods ? &d->pods_requests : &none,
+	    pods ? &d->pods_limits : &none, &zero, &zero, &d->allocatable, &rl);
+	d->lroc_cap = d->allocatable;
+	d->lroc_load[TRI_CPU] = lroc_risk_load(TRI_CPU,
+	    ctx->cfg->smoothing_window, &cu, &rl, &det);
+	d->lroc_load[TRI_MEMORY] = lroc_risk_load(TRI_MEMORY,
+	    ctx->cfg->smoothing_window, &mu, &rl, &det);
+	d->lroc_have = 1;
+}
+
 /* The node's data from the store, as of ctx->now. */
 static void
 data_of(const struct algo_ctx *ctx, const struct ext_node *n,
@@ -165,6 +191,9 @@ data_of(const struct algo_ctx *ctx, const struct ext_node *n,
 	if (d->fresh && ctx->cfg->algo == ALGO_TARGET_LOAD_PACKING &&
 	    (v.cpu.have & (NS_U_AVG | NS_U_LATEST)))
 		recent_pods(ctx, &v, d);
+	if (d->fresh && ctx->cfg->algo == ALGO_LOW_RISK_OVERCOMMIT &&
+	    (v.have & NS_HAVE_ALLOC_CPU) && (v.have & NS_HAVE_ALLOC_MEM))
+		lroc_loads(ctx, d);
 }
 
 /*

@@ -44,6 +44,18 @@ lroc_node(const struct algo_ctx *ctx, const struct la_pod *pod,
 	tri_node_requests_limits(pods ? &node->d.pods_requests : &none,
 	    pods ? &node->d.pods_limits : &none, &pod->req, &pod->lim,
 	    &node->allocatable, &rl);
+	if (node->d.lroc_have && !log_on(LOGGER_ALGORITHM, LOG_DEBUG) &&
+	    node->d.lroc_cap.cpu_m == node->allocatable.cpu_m &&
+	    node->d.lroc_cap.mem_b == node->allocatable.mem_b) {
+		/* the load part was computed with the node's data */
+		rc = lroc_combine_risk(c->risk_limit_cpu,
+		    lroc_risk_limit(TRI_CPU, &rl), node->d.lroc_load[TRI_CPU]);
+		rm = lroc_combine_risk(c->risk_limit_memory,
+		    lroc_risk_limit(TRI_MEMORY, &rl),
+		    node->d.lroc_load[TRI_MEMORY]);
+		*score = lroc_score(rc, rm);
+		return 1;
+	}
 	rc = lroc_compute_risk(TRI_CPU, c->smoothing_window, c->risk_limit_cpu,
 	    &cu, &rl, &dc);
 	rm = lroc_compute_risk(TRI_MEMORY, c->smoothing_window,

@@ -258,59 +258,80 @@ lvrb_combine(int cpu_ok, double cpu, int mem_ok, double mem)
 
 /* ---- LowRiskOverCommitment ---- */
 
+static double
+res_of(enum tri_resource r, const struct ns_res *x)
+{
+	return r == TRI_CPU ? x->cpu_m : x->mem_b;
+}
+
+double
+lroc_risk_limit(enum tri_resource r, const struct tri_node_rl *rl)
+{
+	double req = res_of(r, &rl->req), lim = res_of(r, &rl->lim);
+	double cap = res_of(r, &rl->cap);
+
+	/* the limits' overcommitment: integer differences, then a ratio */
+	return lim > cap ? (lim - cap) / (lim - req) : 0;
+}
+
+double
+lroc_risk_load(enum tri_resource r, long window, const struct tri_usage *u,
+    const struct tri_node_rl *rl, struct lroc_detail *d)
+{
+	double cap = res_of(r, &rl->cap), req_mp = res_of(r, &rl->req_mp);
+	double lim_mp = res_of(r, &rl->lim_mp), p;
+	struct tri_stats s;
+
+	d->mu = d->sigma = d->threshold = d->prob = 0;
+	d->fitted = 0;
+	d->alpha = d->beta = 0;
+	d->risk_load = 0;
+	if (!u->valid)
+		return 0;
+	/* the measured load, with no request added */
+	tri_resource_stats(r, cap, 0, u, &s);
+	tri_mu_sigma(&s, &d->mu, &d->sigma);
+	d->sigma *= sqrt((double)window);	/* undo the smoothing */
+	d->sigma = fmin(d->sigma, sqrt(beta_max_variance(d->mu) *
+	    MAX_VARIANCE_ALLOWANCE));
+	d->threshold = clamp(req_mp / cap, 0, 1);
+	p = beta_probability(d->mu, d->sigma, d->threshold, &d->fitted,
+	    &d->alpha, &d->beta);
+	if (lim_mp < cap && req_mp <= lim_mp) {
+		double tl = lim_mp / cap;
+
+		if (tl == 0) {
+			p = 1;	/* zero over zero */
+		} else if (d->fitted) {
+			double q = beta_cdf(d->alpha, d->beta, tl);
+
+			if (q > 0)
+				p = clamp(p / q, 0, 1);
+		}
+	}
+	d->prob = p;
+	d->risk_load = 1 - p;
+	return d->risk_load;
+}
+
+double
+lroc_combine_risk(double weight, double risk_limit, double risk_load)
+{
+	return clamp(weight * risk_limit + (1 - weight) * risk_load, 0, 1);
+}
+
 double
 lroc_compute_risk(enum tri_resource r, long window, double weight,
     const struct tri_usage *u, const struct tri_node_rl *rl,
     struct lroc_detail *d)
 {
-	double req, lim, cap, req_mp, lim_mp, risk;
 	struct lroc_detail local;
 
 	if (d == NULL)
 		d = &local;
-	req = r == TRI_CPU ? rl->req.cpu_m : rl->req.mem_b;
-	lim = r == TRI_CPU ? rl->lim.cpu_m : rl->lim.mem_b;
-	cap = r == TRI_CPU ? rl->cap.cpu_m : rl->cap.mem_b;
-	req_mp = r == TRI_CPU ? rl->req_mp.cpu_m : rl->req_mp.mem_b;
-	lim_mp = r == TRI_CPU ? rl->lim_mp.cpu_m : rl->lim_mp.mem_b;
-	d->mu = d->sigma = d->threshold = d->prob = 0;
-	d->risk_limit = d->risk_load = 0;
-	d->fitted = 0;
-	d->alpha = d->beta = 0;
-
-	/* the limits' overcommitment: integer differences, then a ratio */
-	if (lim > cap)
-		d->risk_limit = (lim - cap) / (lim - req);
-	if (u->valid) {
-		struct tri_stats s;
-		double p;
-
-		/* the measured load, with no request added */
-		tri_resource_stats(r, cap, 0, u, &s);
-		tri_mu_sigma(&s, &d->mu, &d->sigma);
-		d->sigma *= sqrt((double)window);	/* undo the smoothing */
-		d->sigma = fmin(d->sigma, sqrt(beta_max_variance(d->mu) *
-		    MAX_VARIANCE_ALLOWANCE));
-		d->threshold = clamp(req_mp / cap, 0, 1);
-		p = beta_probability(d->mu, d->sigma, d->threshold, &d->fitted,
-		    &d->alpha, &d->beta);
-		if (lim_mp < cap && req_mp <= lim_mp) {
-			double tl = lim_mp / cap;
-
-			if (tl == 0) {
-				p = 1;	/* zero over zero */
-			} else if (d->fitted) {
-				double q = beta_cdf(d->alpha, d->beta, tl);
-
-				if (q > 0)
-					p = clamp(p / q, 0, 1);
-			}
-		}
-		d->prob = p;
-		d->risk_load = 1 - p;
-	}
-	risk = weight * d->risk_limit + (1 - weight) * d->risk_load;
-	return clamp(risk, 0, 1);
+	d->risk_limit = lroc_risk_limit(r, rl);
+	lroc_risk_load(r, window, u, rl, d);
+	return lroc_combine_risk(weight, d->risk_limit, d->risk_load);
 }
 
 long

@@ -271,10 +271,45 @@ span(struct buf *b, const struct json_doc *d, int tok)
 	    d->tok[tok].end - d->tok[tok].start);
 }
 
-/* The score ext_handle() answers for the case's node, or -1. */
+/* A string token with its quotes (jsmn's span excludes them). */
+static void
+span_str(struct buf *b, const struct json_doc *d, int tok)
+{
+	buf_addc(b, '"');
+	span(b, d, tok);
+	buf_addc(b, '"');
+}
+
+/* The Node's capacity and allocatable as kube-state-metrics series. */
+static void
+node_status_text(struct buf *b, const struct json_doc *d, int node)
+{
+	static const char *const lists[2] = { "capacity", "allocatable" };
+	char name[128];
+	int i, list;
+
+	str(d, at(d, node, "metadata", "name"), name, sizeof(name));
+	for (i = 0; i < 2; i++) {
+		list = at(d, node, "status", lists[i]);
+		if (json_get(d, list, "cpu") >= 0)
+			buf_printf(b, "kube_node_status_%s{node=\"%s\",resource="
+			    "\"cpu\",unit=\"core\"} %.17g\n", lists[i], name,
+			    quantity_of(d, list, "cpu", 1) / 1000);
+		if (json_get(d, list, "memory") >= 0)
+			buf_printf(b, "kube_node_status_%s{node=\"%s\",resource="
+			    "\"memory\",unit=\"byte\"} %.17g\n", lists[i], name,
+			    quantity_of(d, list, "memory", 0));
+	}
+}
+
+/*
+ * The score ext_handle() answers for the case's node, or -1: with the
+ * Node object in the request (names_form 0), or only its name (1), the
+ * store then holding its status as kube-state-metrics series.
+ */
 static long
 answer_score(const struct config *cfg, const struct ns_store *st,
-    const struct json_doc *d, int pod, int node)
+    const struct json_doc *d, int pod, int node, int names_form)
 {
 	struct ext_scratch s;
 	struct json_doc ans;
@@ -288,9 +323,15 @@ answer_score(const struct config *cfg, const struct ns_store *st,
 	buf_init(&out);
 	buf_adds(&req, "{\"Pod\":");
 	span(&req, d, pod);
-	buf_adds(&req, ",\"Nodes\":{\"items\":[");
-	span(&req, d, node);
-	buf_adds(&req, "]},\"NodeNames\":null}");
+	if (names_form) {
+		buf_adds(&req, ",\"Nodes\":null,\"NodeNames\":[");
+		span_str(&req, d, at(d, node, "metadata", "name"));
+		buf_adds(&req, "]}");
+	} else {
+		buf_adds(&req, ",\"Nodes\":{\"items\":[");
+		span(&req, d, node);
+		buf_adds(&req, "]},\"NodeNames\":null}");
+	}
 	ext_scratch_init(&s);
 	status = ext_handle(ROUTE_PRIORITIZE, cfg, st, NOW, UNIX_NOW, NULL, &s,
 	    req.p, req.len, &out, &nodes);
@@ -310,7 +351,8 @@ answer_score(const struct config *cfg, const struct ns_store *st,
 }
 
 static void
-run_score_case(const struct json_doc *d, int c, const char *algo)
+run_score_form(const struct json_doc *d, int c, const char *algo,
+    int names_form)
 {
 	const char *id = case_id(d, c);
 	int node = json_get(d, c, "node"), pod = json_get(d, c, "pod");
@@ -342,15 +384,32 @@ run_score_case(const struct json_doc *d, int c, const char *algo)
 	for (e = on_node >= 0 ? json_first(d, on_node) : -1; e >= 0;
 	    e = json_next(d, on_node, e))
 		pod_text(&text, d, e, name, UNIX_NOW - 86400);
+	if (names_form)
+		node_status_text(&text, d, node);
 	st = store_of(&text);
 	cfg = args_config(d, json_get(d, c, "args"), algo);
 	T_CHECK(cfg != NULL);
-	if (cfg != NULL)
-		CASE_EQ(id, answer_score(cfg, st, d, pod, node),
+	if (cfg != NULL && names_form)
+		CASE_EQ(id, answer_score(cfg, st, d, pod, node, 1),
+		    member_num(d, json_get(d, c, "expected"), "score"));
+	else if (cfg != NULL)
+		CASE_EQ(id, answer_score(cfg, st, d, pod, node, 0),
 		    member_num(d, json_get(d, c, "expected"), "score"));
 	config_free(cfg);
 	ns_store_free(st);
 	buf_free(&text);
+}
+
+/*
+ * A score case in both request forms: the Node object in the request,
+ * and only its name with its status in the store (kube-state-metrics),
+ * the path on which LowRiskOverCommitment keeps each node's load risk.
+ */
+static void
+run_score_case(const struct json_doc *d, int c, const char *algo)
+{
+	run_score_form(d, c, algo, 0);
+	run_score_form(d, c, algo, 1);
 }
 
 /* The usage the store derives from a list of watcher records. */
