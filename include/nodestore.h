@@ -129,14 +129,16 @@
  *
  * Memory: a snapshot is proportional to the samples its source kept (and
  * a scrape is bounded by max_scrape_size), a builder likewise; the history
- * holds the entries of max(window, rate_window), at most NS_HIST_MAX per
- * node and source (40 bytes each); nodes and apps no source names are
+ * holds the entries of max(window, rate_window), one per rate_step (or
+ * per scrape when rate_step is 0), at most NS_HIST_MAX per node and
+ * source (64 bytes each); nodes and apps no source names are
  * freed.  Each source also keeps the arrays of its replaced snapshot and
  * of its last builder for its next builder, so that a source of stable
  * size scrapes and commits without allocating (or returning) large
  * blocks; at each commit, a kept array more than twice the size that
- * scrape needed is cut to twice that size (freed if unused), and a
- * source dropped by ns_set_sources frees them.  ns_memory_bytes() counts
+ * scrape needed is cut to twice that size (freed if unused), a kept set
+ * under 16 KiB in all is freed (small blocks are cheap to get back), and
+ * a source dropped by ns_set_sources frees them.  ns_memory_bytes() counts
  * all of it except builders in flight (ns_builder_stats() reports those;
  * a builder holds its source's kept arrays while it runs).  A builder is
  * committed or aborted before ns_store_free.

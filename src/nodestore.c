@@ -86,8 +86,20 @@ enum { U_CPU_PRE, U_MEM_PRE, U_CPU, U_MEM };
 /* ------------------------------------------------------------------ */
 /* Types */
 
-struct hent {			/* one history entry; NaN: absent */
-	double t, dt, cpu, cpu5, mem;
+/*
+ * One history entry: the scrapes of one rate_step (each scrape its own
+ * entry when rate_step is 0), so that a 15-minute window at a 5 s
+ * interval keeps 31 entries, not 180.  The window statistics take whole
+ * entries (those whose last scrape is inside the window), as
+ * avg_over_time takes whole rule evaluations.
+ */
+struct hent {
+	double t0, t;		/* its first and last scrape */
+	double cpu_dt, dt;	/* sum of rate * interval, of intervals (s);
+				   dt 0: no valid interval */
+	double cpu5;		/* rate smoothed over rate_window at t; NaN */
+	double mem_mean, mem_m2;	/* Welford, over mem_n samples */
+	uint32_t mem_n;
 };
 
 struct hist {
@@ -216,7 +228,8 @@ enum { K_NODE = 1, K_APP, K_POD, K_CONT, K_ICONT, K_CPU };
  * the old rec to the new one.  What is kept is bounded: at each commit,
  * a spare array more than twice the size that scrape needed (and above
  * TRIM_FLOOR bytes) is cut to twice that size, or freed when that
- * scrape did not use it.  The hash table is never cleared: a slot is in
+ * scrape did not use it; a spare set smaller than SPARE_KEEP_MIN in all
+ * is freed (a node_exporter's scrape needs a few small arrays).  The hash table is never cleared: a slot is in
  * use only when it carries the current builder's generation.
  *
  * X(name, type, need): the array `type *name` holds n_name elements in
@@ -243,6 +256,7 @@ enum { K_NODE = 1, K_APP, K_POD, K_CONT, K_ICONT, K_CPU };
 #define ALL_BUFS(X)	SNAP_BUFS(X) BUILDER_BUFS(X)
 
 #define TRIM_FLOOR	1024	/* bytes: smaller arrays are kept as they are */
+#define SPARE_KEEP_MIN	16384	/* bytes: a smaller spare set is freed */
 #define KEYS_MIN	16	/* hash table slots */
 
 #define X(name, type, need)	type *name; size_t n_##name, c_##name;
@@ -828,6 +842,11 @@ spare_put(struct ns_store *st, struct ns_source *src, struct bufs *m,
 	bufs_merge(&src->spare, m);
 	if (used != NULL)
 		bufs_trim(&src->spare, used);
+	/* Small arrays come back from malloc's free lists without page
+	 * faults: keeping them per source (thousands of node_exporters)
+	 * would only double the store. */
+	if (bufs_bytes(&src->spare) < SPARE_KEEP_MIN)
+		bufs_free(&src->spare);
 	src->spare_bytes = bufs_bytes(&src->spare);
 	st->bytes += src->spare_bytes;
 }
@@ -2123,11 +2142,12 @@ static void
 derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
     double prev_t, double now, double *scratch)
 {
-	struct hent e = { now, NAN, NAN, NAN, NAN };
+	double rate = NAN, dt = 0, mem = NAN, cpu5 = NAN;
 	double keep = fmax(st->window, st->rate_window);
-	double wsum = 0, wdt = 0, mean, std, last_t = 0;
+	double wsum = 0, wdt = 0, mean, std, mem_mean = 0, m2 = 0;
 	struct hist *h;
-	size_t ncpu = 0, nmem = 0;
+	struct hent *last;
+	size_t ncpu = 0, mem_n = 0;
 	uint32_t i;
 
 	if (!(r->raw & (RAW_CPU | RAW_MEMTOTAL | RAW_MEMAVAIL)))
@@ -2147,13 +2167,13 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 			d += x - y;
 		}
 		if (i == r->nbusy) {
-			e.dt = now - prev_t;
-			e.cpu = clamp100(100 * d / (e.dt * r->ncpu));
+			dt = now - prev_t;
+			rate = clamp100(100 * d / (dt * r->ncpu));
 		}
 	}
 	if ((r->raw & RAW_MEMTOTAL) && (r->raw & RAW_MEMAVAIL) &&
 	    r->memtotal > 0)
-		e.mem = clamp100(100 * (1 - r->memavail / r->memtotal));
+		mem = clamp100(100 * (1 - r->memavail / r->memtotal));
 
 	/* The history moves from the old rec to the new one. */
 	h = o ? o->hist : NULL;
@@ -2163,39 +2183,62 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 		h->start = (h->start + 1) % h->cap;
 		h->n--;
 	}
-	if (!isnan(e.cpu)) {
-		double s = e.cpu * e.dt, t = e.dt;
+	if (!isnan(rate)) {
+		/* the rate smoothed over the entries ending in the last
+		 * rate_window, this interval included */
+		double sm = rate * dt, t = dt;
 
 		for (i = h ? h->n : 0; st->rate_window > 0 && i-- > 0;) {
 			const struct hent *x = hist_at(h, i);
 
 			if (x->t <= now - st->rate_window)
 				break;
-			if (!isnan(x->cpu)) {
-				s += x->cpu * x->dt;
-				t += x->dt;
-			}
+			sm += x->cpu_dt;
+			t += x->dt;
 		}
-		e.cpu5 = s / t;
+		cpu5 = sm / t;
 	}
-	h = hist_push(h, &e);
+	/* This scrape joins the newest entry while that one is younger
+	 * than rate_step, else starts one. */
+	last = h && h->n > 0 ? hist_at(h, h->n - 1) : NULL;
+	if (last == NULL || st->rate_step <= 0 ||
+	    now - last->t0 >= st->rate_step - 1e-3) {
+		struct hent e = { now, now, 0, 0, NAN, 0, 0, 0 };
+
+		h = hist_push(h, &e);
+		last = hist_at(h, h->n - 1);
+	}
+	last->t = now;
+	if (!isnan(rate)) {
+		last->cpu_dt += rate * dt;
+		last->dt += dt;
+		last->cpu5 = cpu5;
+	}
+	if (!isnan(mem)) {
+		double delta = mem - last->mem_mean;
+
+		last->mem_n++;
+		last->mem_mean += delta / last->mem_n;
+		last->mem_m2 += delta * (mem - last->mem_mean);
+	}
 	r->hist = h;
 
-	/* Window statistics: the std's samples from the newest back,
-	 * rate_step apart (a millisecond's slack for the scrape clock). */
+	/* Window statistics, over the entries whose last scrape is in it. */
 	for (i = h->n; i-- > 0;) {
 		const struct hent *x = hist_at(h, i);
 
 		if (x->t <= now - st->window)
 			break;
-		if (isnan(x->cpu))
-			continue;
-		wsum += x->cpu * x->dt;
-		wdt += x->dt;
-		if (ncpu > 0 && last_t - x->t < st->rate_step - 1e-3)
-			continue;
-		scratch[ncpu++] = st->rate_window > 0 ? x->cpu5 : x->cpu;
-		last_t = x->t;
+		if (x->dt > 0) {
+			wsum += x->cpu_dt;
+			wdt += x->dt;
+			scratch[ncpu++] = st->rate_window > 0 ? x->cpu5 :
+			    x->cpu_dt / x->dt;
+		}
+		if (x->mem_n > 0) {
+			mem_mean += x->mem_mean * x->mem_n;
+			mem_n += x->mem_n;
+		}
 	}
 	if (ncpu > 0) {
 		struct ns_util *u = &r->util[U_CPU];
@@ -2204,29 +2247,35 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 		u->avg = wsum / wdt;
 		u->std = std;
 		u->have = NS_U_AVG | NS_U_STD;
-		if (!isnan(e.cpu)) {
-			u->latest = e.cpu;
+		if (!isnan(rate)) {
+			u->latest = rate;
 			u->have |= NS_U_LATEST;
 		}
 		u->samples = (unsigned)ncpu;
 		r->fields |= FB(F_CPU);
 	}
-	for (i = 0; i < h->n; i++) {
-		const struct hent *x = hist_at(h, i);
-
-		if (x->t > now - st->window && !isnan(x->mem))
-			scratch[nmem++] = x->mem;
-	}
-	if (nmem > 0) {
+	if (mem_n > 0) {
 		struct ns_util *u = &r->util[U_MEM];
 
-		mean_std(scratch, nmem, &u->avg, &u->std);
+		/* the entries' means and spreads, combined in two passes */
+		mem_mean /= (double)mem_n;
+		for (i = h->n; i-- > 0;) {
+			const struct hent *x = hist_at(h, i);
+			double dm = x->mem_mean - mem_mean;
+
+			if (x->t <= now - st->window)
+				break;
+			if (x->mem_n > 0)
+				m2 += x->mem_m2 + dm * dm * x->mem_n;
+		}
+		u->avg = mem_mean;
+		u->std = sqrt(m2 / (double)mem_n);
 		u->have = NS_U_AVG | NS_U_STD;
-		if (!isnan(e.mem)) {
-			u->latest = e.mem;
+		if (!isnan(mem)) {
+			u->latest = mem;
 			u->have |= NS_U_LATEST;
 		}
-		u->samples = (unsigned)nmem;
+		u->samples = (unsigned)mem_n;
 		r->fields |= FB(F_MEM);
 	}
 }
