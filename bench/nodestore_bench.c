@@ -23,7 +23,8 @@
  * those per-source commits.  Memory is ns_memory_bytes() after the last
  * round (snapshots, histories, and the arrays kept for the next scrape);
  * "with history" runs ne-node for 61 more rounds so that each node holds
- * a full 300 s window at 5 s.  Prints a markdown table.
+ * a full 300 s window at 5 s.  First, the memory of 15-minute windows
+ * (window_memory).  Prints markdown tables.
  *
  *   build/bench/nodestore_bench [NODES [IGNORED]]
  */
@@ -452,6 +453,64 @@ per_node(const struct feed *f, size_t nodes, struct result *r,
 	free(names);
 }
 
+static size_t
+rss_bytes(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * 4096;
+}
+
+/*
+ * The load-aware memory target: one node_exporter source per node, the
+ * kept series only, 15-minute windows at a 5 s interval with the
+ * configuration's default rate_window (300 s) and rate_step (30 s),
+ * scraped until every window is full.  The store's own count and the
+ * process's resident growth (malloc's overhead included).
+ */
+static void
+window_memory(const struct feed *small, size_t nodes)
+{
+	struct ns_opts o = { NULL, 900, 300, 30 };
+	struct ns_source_spec *specs = xcalloc(nodes, sizeof(*specs));
+	char (*urls)[64] = xmalloc(nodes * sizeof(*urls));
+	char (*names)[32] = xmalloc(nodes * sizeof(*names));
+	size_t rss0 = rss_bytes(), i, k, kept, bytes;
+	struct ns_store *st = ns_store_new();
+	struct commit_time c = { 0, 0, NULL };
+	double a;
+
+	ns_configure(st, &o);
+	for (i = 0; i < nodes; i++) {
+		snprintf(urls[i], sizeof(urls[i]), "http://10.1.%zu.%zu:9100/",
+		    i / 250, i % 250);
+		snprintf(names[i], sizeof(names[i]), "node-%05zu", i);
+		specs[i].url = urls[i];
+		specs[i].node = names[i];
+	}
+	ns_set_sources(st, specs, nodes);
+	for (k = 0; k < 900 / 5 + 2; k++)
+		for (i = 0; i < nodes; i++)
+			scrape(st, i, small, 5.0 * (double)k +
+			    (double)i / (double)nodes, &a, &c, &kept);
+	bytes = ns_memory_bytes(st);
+	printf("| %zu node_exporter sources, %d cpus, 15-minute windows at "
+	    "5 s (rate_step 30 s) | %zu | %.1f MiB | %.0f | %.1f MiB |\n",
+	    nodes, NCPU, bytes, (double)bytes / 1048576.0,
+	    (double)bytes / (double)nodes,
+	    (double)(rss_bytes() - rss0) / 1048576.0);
+	ns_store_free(st);
+	free(specs);
+	free(urls);
+	free(names);
+}
+
 static void
 row(const struct result *r, int per_source)
 {
@@ -502,6 +561,11 @@ main(int argc, char **argv)
 	finish(&one);
 	ne_node(&small, 0, 0, 0, 1000);
 	finish(&small);
+
+	printf("| store | ns_memory_bytes | MiB | bytes/node | resident "
+	    "growth |\n|---|---|---|---|---|\n");
+	window_memory(&small, nodes);
+	printf("\n");
 
 	memset(r, 0, sizeof(r));
 	one_source("wca", &wca, nodes, &r[0]);

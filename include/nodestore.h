@@ -101,7 +101,8 @@
  *       sampled at entries at least rate_step apart walking back from
  *       the newest (the rule's evaluations); with rate_window < 0, of
  *       the raw interval rates;
- *     mem avg, std = mean and population std of the samples.
+ *     mem avg, std = mean and population std of the samples (with
+ *       rate_step, of the last sample of each step).
  *   A source's wca_node_utilization for a resource replaces the
  *   computed values of that resource (see merging).
  *
@@ -131,7 +132,7 @@
  * a scrape is bounded by max_scrape_size), a builder likewise; the history
  * holds the entries of max(window, rate_window), one per rate_step (or
  * per scrape when rate_step is 0), at most NS_HIST_MAX per node and
- * source (64 bytes each); nodes and apps no source names are
+ * source (40 bytes each); nodes and apps no source names are
  * freed.  Each source also keeps the arrays of its replaced snapshot and
  * of its last builder for its next builder, so that a source of stable
  * size scrapes and commits without allocating (or returning) large

@@ -89,21 +89,23 @@ enum { U_CPU_PRE, U_MEM_PRE, U_CPU, U_MEM };
 /*
  * One history entry: the scrapes of one rate_step (each scrape its own
  * entry when rate_step is 0), so that a 15-minute window at a 5 s
- * interval keeps 31 entries, not 180.  The window statistics take whole
- * entries (those whose last scrape is inside the window), as
- * avg_over_time takes whole rule evaluations.
+ * interval keeps 31 entries, not 180.  An entry is what a recording rule
+ * evaluated at its end would see: the smoothed cpu rate and the memory
+ * utilisation of its last scrape; the average weighs every interval.
+ * The window statistics take whole entries (those whose last scrape is
+ * inside the window), as avg_over_time takes whole evaluations.
  */
 struct hent {
-	double t0, t;		/* its first and last scrape */
+	double t;		/* its last scrape */
 	double cpu_dt, dt;	/* sum of rate * interval, of intervals (s);
 				   dt 0: no valid interval */
 	double cpu5;		/* rate smoothed over rate_window at t; NaN */
-	double mem_mean, mem_m2;	/* Welford, over mem_n samples */
-	uint32_t mem_n;
+	double mem;		/* memory utilisation at t; NaN: none */
 };
 
 struct hist {
 	uint32_t start, n, cap;
+	double open_t0;		/* first scrape of the newest entry */
 	struct hent e[];
 };
 
@@ -284,7 +286,7 @@ struct ns_source {
 	uint64_t uid;
 	char *url, *node;
 	struct ns_snap *snap;
-	struct bufs spare;		/* for the next builder */
+	struct bufs *spare;		/* for the next builder, or NULL */
 	size_t spare_bytes;
 };
 
@@ -839,15 +841,21 @@ spare_put(struct ns_store *st, struct ns_source *src, struct bufs *m,
     const struct bufs *used)
 {
 	st->bytes -= src->spare_bytes;
-	bufs_merge(&src->spare, m);
+	if (src->spare == NULL)
+		src->spare = xcalloc(1, sizeof(*src->spare));
+	bufs_merge(src->spare, m);
 	if (used != NULL)
-		bufs_trim(&src->spare, used);
+		bufs_trim(src->spare, used);
 	/* Small arrays come back from malloc's free lists without page
 	 * faults: keeping them per source (thousands of node_exporters)
 	 * would only double the store. */
-	if (bufs_bytes(&src->spare) < SPARE_KEEP_MIN)
-		bufs_free(&src->spare);
-	src->spare_bytes = bufs_bytes(&src->spare);
+	if (bufs_bytes(src->spare) < SPARE_KEEP_MIN) {
+		bufs_free(src->spare);
+		free(src->spare);
+		src->spare = NULL;
+	}
+	src->spare_bytes = src->spare ? sizeof(*src->spare) +
+	    bufs_bytes(src->spare) : 0;
 	st->bytes += src->spare_bytes;
 }
 
@@ -906,7 +914,10 @@ source_free(struct ns_store *st, struct ns_source *s)
 		commit_detach(st, st->preparing);
 	snap_drop(st, s->snap, NULL);
 	st->bytes -= s->spare_bytes;
-	bufs_free(&s->spare);
+	if (s->spare != NULL) {
+		bufs_free(s->spare);
+		free(s->spare);
+	}
 	free(s->url);
 	free(s->node);
 	free(s);
@@ -1693,8 +1704,11 @@ ns_builder_new(struct ns_store *st, size_t source_id)
 	b->label_len = st->label_len;
 	b->last_node = NONE;
 	/* The source's spare arrays: counts 0, a new key generation. */
-	b->m = src->spare;
-	memset(&src->spare, 0, sizeof(src->spare));
+	if (src->spare != NULL) {
+		b->m = *src->spare;
+		free(src->spare);
+		src->spare = NULL;
+	}
 	st->bytes -= src->spare_bytes;
 	src->spare_bytes = 0;
 #define X(name, type, need)	b->m.n_##name = 0;
@@ -2102,6 +2116,7 @@ hist_push(struct hist *h, const struct hent *e)
 			g->start = 0;
 			g->n = h ? h->n : 0;
 			g->cap = cap;
+			g->open_t0 = h ? h->open_t0 : 0;
 			for (i = 0; h && i < h->n; i++)
 				g->e[i] = *hist_at(h, i);
 			free(h);
@@ -2144,10 +2159,10 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 {
 	double rate = NAN, dt = 0, mem = NAN, cpu5 = NAN;
 	double keep = fmax(st->window, st->rate_window);
-	double wsum = 0, wdt = 0, mean, std, mem_mean = 0, m2 = 0;
+	double wsum = 0, wdt = 0, mean, std;
 	struct hist *h;
 	struct hent *last;
-	size_t ncpu = 0, mem_n = 0;
+	size_t ncpu = 0, nmem = 0;
 	uint32_t i;
 
 	if (!(r->raw & (RAW_CPU | RAW_MEMTOTAL | RAW_MEMAVAIL)))
@@ -2202,10 +2217,11 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 	 * than rate_step, else starts one. */
 	last = h && h->n > 0 ? hist_at(h, h->n - 1) : NULL;
 	if (last == NULL || st->rate_step <= 0 ||
-	    now - last->t0 >= st->rate_step - 1e-3) {
-		struct hent e = { now, now, 0, 0, NAN, 0, 0, 0 };
+	    now - h->open_t0 >= st->rate_step - 1e-3) {
+		struct hent e = { now, 0, 0, NAN, NAN };
 
 		h = hist_push(h, &e);
+		h->open_t0 = now;
 		last = hist_at(h, h->n - 1);
 	}
 	last->t = now;
@@ -2214,13 +2230,8 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 		last->dt += dt;
 		last->cpu5 = cpu5;
 	}
-	if (!isnan(mem)) {
-		double delta = mem - last->mem_mean;
-
-		last->mem_n++;
-		last->mem_mean += delta / last->mem_n;
-		last->mem_m2 += delta * (mem - last->mem_mean);
-	}
+	if (!isnan(mem))
+		last->mem = mem;
 	r->hist = h;
 
 	/* Window statistics, over the entries whose last scrape is in it. */
@@ -2234,10 +2245,6 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 			wdt += x->dt;
 			scratch[ncpu++] = st->rate_window > 0 ? x->cpu5 :
 			    x->cpu_dt / x->dt;
-		}
-		if (x->mem_n > 0) {
-			mem_mean += x->mem_mean * x->mem_n;
-			mem_n += x->mem_n;
 		}
 	}
 	if (ncpu > 0) {
@@ -2254,34 +2261,52 @@ derive(const struct ns_store *st, struct ns_rec *r, struct ns_rec *o,
 		u->samples = (unsigned)ncpu;
 		r->fields |= FB(F_CPU);
 	}
-	if (mem_n > 0) {
+	for (i = h->n; i-- > 0;) {
+		const struct hent *x = hist_at(h, i);
+
+		if (x->t <= now - st->window)
+			break;
+		if (!isnan(x->mem))
+			scratch[nmem++] = x->mem;
+	}
+	if (nmem > 0) {
 		struct ns_util *u = &r->util[U_MEM];
 
-		/* the entries' means and spreads, combined in two passes */
-		mem_mean /= (double)mem_n;
-		for (i = h->n; i-- > 0;) {
-			const struct hent *x = hist_at(h, i);
-			double dm = x->mem_mean - mem_mean;
-
-			if (x->t <= now - st->window)
-				break;
-			if (x->mem_n > 0)
-				m2 += x->mem_m2 + dm * dm * x->mem_n;
-		}
-		u->avg = mem_mean;
-		u->std = sqrt(m2 / (double)mem_n);
+		mean_std(scratch, nmem, &u->avg, &u->std);
 		u->have = NS_U_AVG | NS_U_STD;
 		if (!isnan(mem)) {
 			u->latest = mem;
 			u->have |= NS_U_LATEST;
 		}
-		u->samples = (unsigned)mem_n;
+		u->samples = (unsigned)nmem;
 		r->fields |= FB(F_MEM);
 	}
 }
 
 /* ------------------------------------------------------------------ */
 /* Commit: linking, publishing */
+
+/*
+ * A small snapshot's arrays cut to their contents: a small source keeps
+ * no spare set, so nothing is gained by headroom.  Only the arrays
+ * nothing points into yet (recs and apprecs are linked later; busy
+ * counters are found by offset); pods point into the pool and at their
+ * containers.
+ */
+static void
+snap_fit(struct snap_bufs *m)
+{
+#define FIT(name)							\
+	if (m->c_##name > m->n_##name) {				\
+		m->name = m->n_##name ? xrealloc(m->name,		\
+		    m->n_##name * sizeof(*m->name)) : (free(m->name), NULL); \
+		m->c_##name = m->n_##name;				\
+	}
+	FIT(recs)
+	FIT(apps)
+	FIT(busy)
+#undef FIT
+}
 
 /* The arrays become the snapshot's as they are (pods point into the
  * pool, which is final). */
@@ -2296,6 +2321,8 @@ ph_to_snap(struct ns_store *st, struct ns_builder *b, long *budget)
 	s->stats.apps = b->m.n_apps;
 	b->used = b->m;			/* the sizes, for bufs_trim() */
 	bufs_to_snap(&s->m, &b->m);
+	if (snap_bufs_bytes(&s->m) < SPARE_KEEP_MIN)
+		snap_fit(&s->m);
 	b->moved = 1;
 	s->bytes = sizeof(*s) + snap_bufs_bytes(&s->m);
 	*budget -= 1;

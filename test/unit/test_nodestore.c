@@ -709,10 +709,12 @@ test_rate_step(void)
 	T_NEAR(v.cpu.std, sqrt(((s[0] - mean) * (s[0] - mean) +
 	    (s[1] - mean) * (s[1] - mean) + (s[2] - mean) * (s[2] - mean)) / 3));
 	T_EQ_INT(v.cpu.samples, 3);
-	/* memory: every sample counts, whatever entry holds it */
-	T_EQ_INT(v.mem.samples, 5);
-	T_NEAR(v.mem.avg, 20);
-	T_NEAR(v.mem.std, sqrt(200.0));		/* 0 10 20 30 40 */
+	/* memory: each entry's last sample (t=10, 30, 40: 10 30 40) */
+	T_EQ_INT(v.mem.samples, 3);
+	T_NEAR(v.mem.avg, 80.0 / 3);
+	T_NEAR(v.mem.std, sqrt(((10 - 80.0 / 3) * (10 - 80.0 / 3) +
+	    (30 - 80.0 / 3) * (30 - 80.0 / 3) +
+	    (40 - 80.0 / 3) * (40 - 80.0 / 3)) / 3));
 	ns_store_free(st);
 }
 
