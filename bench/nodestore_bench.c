@@ -378,30 +378,54 @@ one_source(const char *name, struct feed *f, size_t nodes, struct result *r)
 }
 
 /* N sources, one node each: commit is per source. */
+/* One node_exporter source per node: "node-NNNNN" at 10.NET.x.y. */
+struct node_sources {
+	struct ns_source_spec *specs;
+	char (*urls)[64];
+	char (*names)[32];
+};
+
+static void
+node_sources(struct node_sources *ns, size_t nodes, int net)
+{
+	size_t i;
+
+	ns->specs = xcalloc(nodes, sizeof(*ns->specs));
+	ns->urls = xmalloc(nodes * sizeof(*ns->urls));
+	ns->names = xmalloc(nodes * sizeof(*ns->names));
+	for (i = 0; i < nodes; i++) {
+		snprintf(ns->urls[i], sizeof(ns->urls[i]),
+		    "http://10.%d.%zu.%zu:9100/", net, i / 250, i % 250);
+		snprintf(ns->names[i], sizeof(ns->names[i]), "node-%05zu", i);
+		ns->specs[i].url = ns->urls[i];
+		ns->specs[i].node = ns->names[i];
+	}
+}
+
+static void
+node_sources_free(struct node_sources *ns)
+{
+	free(ns->specs);
+	free(ns->urls);
+	free(ns->names);
+}
+
 static void
 per_node(const struct feed *f, size_t nodes, struct result *r,
     struct result *rh, const struct feed *small)
 {
-	struct ns_source_spec *specs = xcalloc(nodes, sizeof(*specs));
 	struct ns_store *st = ns_store_new();
 	double add_total, commit_total, best_add = 1e9, *commits, a;
 	double *steady;
 	struct step_log log = { NULL, 0, 0 };
 	struct commit_time c;
-	char (*urls)[64] = xmalloc(nodes * sizeof(*urls));
-	char (*names)[32] = xmalloc(nodes * sizeof(*names));
+	struct node_sources srcs;
 	size_t i, k, kept = 0, kept_total = 0, nc = 0, ns = 0;
 
 	commits = xmalloc(nodes * ROUNDS * sizeof(*commits));
 	steady = xmalloc(nodes * ROUNDS * sizeof(*steady));
-	for (i = 0; i < nodes; i++) {
-		snprintf(urls[i], sizeof(urls[i]), "http://10.0.%zu.%zu:9100/",
-		    i / 250, i % 250);
-		snprintf(names[i], sizeof(names[i]), "node-%05zu", i);
-		specs[i].url = urls[i];
-		specs[i].node = names[i];
-	}
-	ns_set_sources(st, specs, nodes);
+	node_sources(&srcs, nodes, 0);
+	ns_set_sources(st, srcs.specs, nodes);
 	for (k = 0; k < ROUNDS; k++) {
 		add_total = commit_total = 0;
 		kept_total = 0;
@@ -448,9 +472,7 @@ per_node(const struct feed *f, size_t nodes, struct result *r,
 	ns_store_free(st);
 	free(commits);
 	free(steady);
-	free(specs);
-	free(urls);
-	free(names);
+	node_sources_free(&srcs);
 }
 
 static size_t
@@ -478,23 +500,17 @@ static void
 window_memory(const struct feed *small, size_t nodes)
 {
 	struct ns_opts o = { NULL, 900, 300, 30 };
-	struct ns_source_spec *specs = xcalloc(nodes, sizeof(*specs));
-	char (*urls)[64] = xmalloc(nodes * sizeof(*urls));
-	char (*names)[32] = xmalloc(nodes * sizeof(*names));
-	size_t rss0 = rss_bytes(), i, k, kept, bytes;
-	struct ns_store *st = ns_store_new();
+	size_t rss0, i, k, kept, bytes;
+	struct ns_store *st;
 	struct commit_time c = { 0, 0, NULL };
+	struct node_sources srcs;
 	double a;
 
+	node_sources(&srcs, nodes, 1);
+	rss0 = rss_bytes();
+	st = ns_store_new();
 	ns_configure(st, &o);
-	for (i = 0; i < nodes; i++) {
-		snprintf(urls[i], sizeof(urls[i]), "http://10.1.%zu.%zu:9100/",
-		    i / 250, i % 250);
-		snprintf(names[i], sizeof(names[i]), "node-%05zu", i);
-		specs[i].url = urls[i];
-		specs[i].node = names[i];
-	}
-	ns_set_sources(st, specs, nodes);
+	ns_set_sources(st, srcs.specs, nodes);
 	for (k = 0; k < 900 / 5 + 2; k++)
 		for (i = 0; i < nodes; i++)
 			scrape(st, i, small, 5.0 * (double)k +
@@ -506,9 +522,7 @@ window_memory(const struct feed *small, size_t nodes)
 	    (double)bytes / (double)nodes,
 	    (double)(rss_bytes() - rss0) / 1048576.0);
 	ns_store_free(st);
-	free(specs);
-	free(urls);
-	free(names);
+	node_sources_free(&srcs);
 }
 
 static void

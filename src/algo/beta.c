@@ -33,6 +33,22 @@ beta_pdf(double a, double b, double x)
 	return isnan(r) || r < 0 ? 0 : r;
 }
 
+/* One modified-Lentz step with partial numerator `num`: its factor. */
+static double
+lentz_step(double num, double *c, double *d)
+{
+	const double tiny = 1e-300;
+
+	*d = 1 + num * *d;
+	*c = 1 + num / *c;
+	if (fabs(*d) < tiny)
+		*d = tiny;
+	if (fabs(*c) < tiny)
+		*c = tiny;
+	*d = 1 / *d;
+	return *d * *c;
+}
+
 /*
  * The continued fraction of I_x(a, b) (DLMF 8.17.22), evaluated by the
  * modified Lentz method; it converges fast for x < (a + 1) / (a + b + 2).
@@ -40,37 +56,23 @@ beta_pdf(double a, double b, double x)
 static double
 incbeta_fraction(double a, double b, double x)
 {
-	const double tiny = 1e-300, eps = 4 * DBL_EPSILON;
+	const double eps = 4 * DBL_EPSILON;
 	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
 	int m;
 
-	if (fabs(d) < tiny)
-		d = tiny;
+	if (fabs(d) < 1e-300)
+		d = 1e-300;
 	d = 1 / d;
 	h = d;
 	for (m = 1; m <= 10000; m++) {
-		double m2 = 2.0 * m, num, del;
+		double m2 = 2.0 * m, del;
 
-		/* even step: d_{2m} = m (b - m) x / ((a + 2m - 1)(a + 2m)) */
-		num = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
-		d = 1 + num * d;
-		c = 1 + num / c;
-		if (fabs(d) < tiny)
-			d = tiny;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		h *= d * c;
-		/* odd step: d_{2m+1} = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)) */
-		num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
-		d = 1 + num * d;
-		c = 1 + num / c;
-		if (fabs(d) < tiny)
-			d = tiny;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		del = d * c;
+		/* d_{2m} = m (b - m) x / ((a + 2m - 1)(a + 2m)) */
+		h *= lentz_step(m * (b - m) * x / ((a + m2 - 1) * (a + m2)),
+		    &c, &d);
+		/* d_{2m+1} = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)) */
+		del = lentz_step(-(a + m) * (a + b + m) * x /
+		    ((a + m2) * (a + m2 + 1)), &c, &d);
 		h *= del;
 		if (fabs(del - 1) < eps)
 			break;

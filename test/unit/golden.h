@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "config.h"
 #include "json.h"
 
 
@@ -87,6 +89,23 @@ num(const struct json_doc *d, int tok)
 	if (tok >= 0)
 		json_number(d, tok, &v);
 	return v;
+}
+
+/* A configuration from INI text; its errors, if any, as TAP comments. */
+static struct config *
+golden_config(const struct buf *ini)
+{
+	struct config_errors errs;
+	struct config *c = config_load_string("golden.ini", ini->p, ini->len,
+	    &errs);
+	size_t i;
+
+	if (c == NULL) {
+		for (i = 0; i < errs.n; i++)
+			printf("#   %s\n", errs.msg[i]);
+		config_errors_free(&errs);
+	}
+	return c;
 }
 
 #endif

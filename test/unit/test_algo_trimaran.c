@@ -215,7 +215,6 @@ store_of(const struct buf *text)
 static struct config *
 args_config(const struct json_doc *d, int args, const char *algo)
 {
-	struct config_errors errs;
 	struct config *c;
 	struct buf b;
 	int w;
@@ -250,14 +249,7 @@ args_config(const struct json_doc *d, int args, const char *algo)
 	if (w >= 0)
 		buf_printf(&b, "risk_limit_weights = cpu:%.17g, memory:%.17g\n",
 		    member_num(d, w, "cpu"), member_num(d, w, "memory"));
-	c = config_load_string("golden.ini", b.p, b.len, &errs);
-	if (c == NULL) {
-		size_t i;
-
-		for (i = 0; i < errs.n; i++)
-			printf("#   %s\n", errs.msg[i]);
-		config_errors_free(&errs);
-	}
+	c = golden_config(&b);
 	buf_free(&b);
 	return c;
 }

@@ -43,7 +43,6 @@ case_config_x(const struct golden *g, const char *score_mode,
 	const struct json_doc *d = &g->d;
 	int params = at(d, 0, "algorithm", "params"), k, it;
 	char cls[64], key[64], s[64];
-	struct config_errors errs;
 	struct config *c;
 	struct buf b;
 
@@ -111,14 +110,7 @@ case_config_x(const struct golden *g, const char *score_mode,
 			buf_printf(&b, "%s = %.17g\n",
 			    str(d, it, s, sizeof(s)), num(d, it + 1));
 	}
-	c = config_load_string("golden.ini", b.p, b.len, &errs);
-	if (c == NULL) {
-		size_t i;
-
-		for (i = 0; i < errs.n; i++)
-			printf("#   %s\n", errs.msg[i]);
-		config_errors_free(&errs);
-	}
+	c = golden_config(&b);
 	T_CHECK(c != NULL);
 	buf_free(&b);
 	return c;

@@ -571,6 +571,20 @@ test_window(void)
 
 /* Statistics use the window even when the history keeps more (for the
  * rate smoothing). */
+/* One scrape of a 1-cpu node_exporter (user seconds) with 100 bytes of
+ * memory, `avail` of them available, into source 0 at t. */
+static void
+scrape_cpu_mem(struct ns_store *st, double t, double busy, double avail)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text),
+	    "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} %g\n"
+	    "node_memory_MemTotal_bytes 100\n"
+	    "node_memory_MemAvailable_bytes %g\n", busy, avail);
+	scrape(st, 0, t, text);
+}
+
 static void
 test_window_long_rate(void)
 {
@@ -579,17 +593,10 @@ test_window_long_rate(void)
 	static const double busy[] = { 0, 1, 2, 8, 9 };	/* 1 cpu */
 	static const double mem[] = { 10, 20, 30, 40, 50 };
 	struct ns_view v;
-	char text[256];
 	size_t i;
 
-	for (i = 0; i < 5; i++) {
-		snprintf(text, sizeof(text),
-		    "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} %g\n"
-		    "node_memory_MemTotal_bytes 100\n"
-		    "node_memory_MemAvailable_bytes %g\n",
-		    busy[i], 100 - mem[i]);
-		scrape(st, 0, 10.0 * (double)i, text);
-	}
+	for (i = 0; i < 5; i++)
+		scrape_cpu_mem(st, 10.0 * (double)i, busy[i], 100 - mem[i]);
 	/*
 	 * Rates 10, 10, 60, 10 % at t = 10..40; the window (25, 40] has
 	 * t = 30, 40: avg (60 + 10) / 2 = 35; smoothed over 60 s: t=30:
@@ -692,17 +699,11 @@ test_rate_step(void)
 	const double s[3] = { 20, 40, 100.0 / 3 };
 	double mean = (s[0] + s[1] + s[2]) / 3;
 	struct ns_view v;
-	char text[256];
 	size_t i;
 
-	for (i = 0; i < 5; i++) {
-		snprintf(text, sizeof(text),
-		    "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} %g\n"
-		    "node_memory_MemTotal_bytes 100\n"
-		    "node_memory_MemAvailable_bytes %g\n", busy[i],
+	for (i = 0; i < 5; i++)
+		scrape_cpu_mem(st, 10.0 * (double)i, busy[i],
 		    100.0 - 10.0 * (double)i);
-		scrape(st, 0, 10.0 * (double)i, text);
-	}
 	view_of(st, "w1", 40, 60, &v);
 	T_NEAR(v.cpu.latest, 20);
 	T_NEAR(v.cpu.avg, 30);
