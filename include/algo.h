@@ -43,11 +43,16 @@ struct ns_view;
  * the clock) before it does.
  */
 struct algo_memo {
-	void *p;
+	void *p;			/* a table (HierBAR's classes) */
 	void (*free)(void *p);
+	void *nodes;			/* per-node inputs, by node id (the WCA
+					   family's loads, the load-aware
+					   family's data) */
+	void (*nodes_free)(void *p);
 };
 
 void algo_memo_clear(struct algo_memo *m);
+
 
 struct algo_ctx {
 	const struct config *cfg;
@@ -58,6 +63,13 @@ struct algo_ctx {
 	struct algo_memo *memo;         /* the server's, or NULL: none */
 	double unix_now;                /* `now` as Unix seconds */
 };
+
+/*
+ * When what a reader derives from the store at `now` may change by the
+ * clock alone: the earliest time a source's data still fresh at `now`
+ * turns stale (data already stale stays so).  INFINITY if none.
+ */
+double algo_store_expiry(const struct algo_ctx *ctx);
 
 enum verdict {
 	VERDICT_PASS,

@@ -290,7 +290,8 @@ table_get(const struct algo_ctx *ctx, int *own)
 		*own = 1;
 		return t;
 	}
-	algo_memo_clear(memo);
+	if (memo->p != NULL)
+		memo->free(memo->p);	/* its own slot only: not the nodes' */
 	memo->p = t;
 	memo->free = table_free;
 	return t;

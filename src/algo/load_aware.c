@@ -235,16 +235,17 @@ memo_get(const struct algo_ctx *ctx)
 	if (am == NULL || ctx->store == NULL ||
 	    log_on(LOGGER_ALGORITHM, LOG_DEBUG))
 		return NULL;
-	m = am->free == la_memo_free ? am->p : NULL;
+	m = am->nodes_free == la_memo_free ? am->nodes : NULL;
 	if (m != NULL && m->cfg == ctx->cfg &&
 	    m->version == ns_version(ctx->store) && ctx->now >= m->built &&
 	    ctx->now < m->expires)
 		return m;
 	if (m == NULL) {
-		algo_memo_clear(am);
+		if (am->nodes != NULL)
+			am->nodes_free(am->nodes);
 		m = xcalloc(1, sizeof(*m));
-		am->p = m;
-		am->free = la_memo_free;
+		am->nodes = m;
+		am->nodes_free = la_memo_free;
 	}
 	limit = ns_node_id_limit(ctx->store);
 	if (limit > m->n) {

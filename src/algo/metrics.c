@@ -13,10 +13,29 @@
 void
 algo_memo_clear(struct algo_memo *m)
 {
-	if (m != NULL && m->p != NULL)
+	if (m == NULL)
+		return;
+	if (m->p != NULL)
 		m->free(m->p);
-	if (m != NULL)
-		m->p = NULL;
+	if (m->nodes != NULL)
+		m->nodes_free(m->nodes);
+	m->p = NULL;
+	m->nodes = NULL;
+}
+
+double
+algo_store_expiry(const struct algo_ctx *ctx)
+{
+	double expires = INFINITY, staleness = ctx->cfg->staleness;
+	struct ns_source_stats s;
+	size_t i;
+
+	for (i = 0; ctx->store && i < ns_source_count(ctx->store); i++)
+		if (ns_source_stats(ctx->store, i, &s) == 0 && s.has_data &&
+		    s.success_time + staleness >= ctx->now &&
+		    s.success_time + staleness < expires)
+			expires = s.success_time + staleness;
+	return expires;
 }
 
 int

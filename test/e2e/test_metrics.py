@@ -2,11 +2,12 @@
 store, what /readyz, /status, /metrics and the log say, and that a bad
 source never delays requests."""
 import json
+import re
 import signal
 import time
 
 from exporters import FakeExporter, NodeExporter, wca_cluster, wca_feed
-from harness import Server, args_names, check, eq, metric, post_json, request
+from harness import Server, args_names, check, eq, free_port, metric, post_json, request
 
 FAST = "interval = 0.5\ntimeout = 0.4\nstaleness = 2\n"
 
@@ -214,6 +215,48 @@ def test_source_down_goes_stale_after_staleness():
             body = request("GET", "/readyz", port=s.port)[2].decode()
             check("staleness 2 s" in body and e.url in body, body)
             check(first["last_success"] == src["last_success"], "last success kept")
+
+
+def test_wca_answers_follow_staleness_and_new_data():
+    """LeastUsedBAR at info (each node's load kept between requests):
+    repeated calls agree, new data changes the answer at once, and once
+    the nodes' source is down past staleness (the apps' source still up)
+    every node fails filter with the reason and scores 0."""
+    full = wca_cluster(nodes=("m1", "m2")).decode().splitlines(True)
+    apps = "".join(l for l in full if l.startswith("wca_app_requested"))
+    nodes1 = "".join(l for l in full if not l.startswith("wca_app_requested"))
+    # m1 runs memcached and redis (cpu 1 + 2 x 2 of 16): make it tight
+    nodes2 = nodes1.replace('wca_node_capacity{node="m1",dim="cpu"} 16',
+                            'wca_node_capacity{node="m1",dim="cpu"} 7')
+    with FakeExporter("ok", apps.encode()) as ea, FakeExporter("ok", nodes1.encode()) as en:
+        extra = "interval = 0.3\ntimeout = 0.25\nstaleness = 1.5\n"
+        port = free_port()
+        text = ("[server]\nlisten = 127.0.0.1:%d\nscore_mode = wca\n"
+                "[algorithm]\nname = LeastUsedBAR\n" % port) + \
+            metrics_block(ea.url, en.url, extra=extra)
+        with Server(text=text, port=port) as s:
+            scraped_ok(s, ea.url)
+            scraped_ok(s, en.url)
+            args = args_names(["m1", "m2"], app="memcached")
+            first = [post_json(s.port, "/prioritize", args)[2] for _ in range(3)]
+            eq(len(set(first)), 1, "repeated answers agree: %r" % first)
+            en.body = nodes2.encode()
+            n0 = source_status(s, en.url)["scrapes_ok"]
+            wait_for("new data", lambda: source_status(s, en.url)["scrapes_ok"] >= n0 + 2)
+            second = post_json(s.port, "/prioritize", args)[2]
+            check(second != first[0], "a commit changes the answer: %r then %r"
+                  % (first[0], second))
+            en.down()
+            wait_for("stale", lambda: not source_status(s, en.url)["fresh"], timeout=6)
+            st, _, raw = post_json(s.port, "/filter", args)
+            got = json.loads(raw)
+            eq(st, 200, "filter status")
+            eq(got["NodeNames"], [], "no node passes on stale data: %r" % got)
+            for n in ("m1", "m2"):
+                check(re.match(r"metrics for node %s are \d+ s old \(staleness 1.5 s\)" % n,
+                               got["FailedNodes"].get(n, "")), got)
+            scores = json.loads(post_json(s.port, "/prioritize", args)[2])
+            eq([h["Score"] for h in scores], [0, 0], "stale nodes score 0")
 
 
 def test_sighup_changes_sources():

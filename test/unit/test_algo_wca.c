@@ -1163,7 +1163,7 @@ test_hierbar_memo(void)
 	struct config *cfg = config_load_string("t.ini", cf, sizeof(cf) - 1,
 	    &errs);
 	struct ns_store *st = ns_store_new();
-	struct algo_memo memo = { NULL, NULL };
+	struct algo_memo memo = { NULL, NULL, NULL, NULL };
 	struct buf with, without;
 	const void *kept = NULL;
 	size_t k;
@@ -1528,6 +1528,76 @@ test_float_repr(void)
 	}
 }
 
+/*
+ * The WCA family's node loads kept in the memo between calls: the same
+ * answers as without it while nothing changes (t=2, 3), and after the
+ * nodes' source (scraped at 0, staleness 10) turns stale at t=10.5 with
+ * no commit in between, the nodes fail as they do without the memo
+ * (the apps' source, scraped at 5, is still fresh then).
+ */
+static void
+test_node_memo_expires(void)
+{
+	static const char cf[] = "[algorithm]\nname = LeastUsedBAR\n"
+	    "dimensions = cpu, mem\n[metrics]\nstaleness = 10\n";
+	static const char req[] = HB_REQ("s", "\"n1\",\"n2\"");
+	static const double when[] = { 2.0, 3.0, 10.5, 11.0 };
+	struct ns_source_spec spec[2] = {
+		{ "http://127.0.0.1:9/nodes", NULL },
+		{ "http://127.0.0.1:9/apps", NULL }
+	};
+	struct config_errors errs;
+	struct config *cfg = config_load_string("t.ini", cf, sizeof(cf) - 1,
+	    &errs);
+	struct ns_store *st = ns_store_new();
+	struct algo_memo memo = { NULL, NULL, NULL, NULL };
+	struct buf with, without;
+	struct ns_builder *bd;
+	const void *kept = NULL;
+	size_t k;
+
+	T_CHECK(cfg != NULL);
+	if (cfg == NULL) {
+		ns_store_free(st);
+		return;
+	}
+	buf_init(&with);
+	buf_init(&without);
+	ns_set_sources(st, spec, 2);
+	bd = ns_builder_new(st, 0);
+	add(bd, "wca_node_capacity", "node", "n1", "dim", "cpu", 4);
+	add(bd, "wca_node_capacity", "node", "n1", "dim", "mem", 8);
+	add(bd, "wca_node_capacity", "node", "n2", "dim", "cpu", 8);
+	add(bd, "wca_node_capacity", "node", "n2", "dim", "mem", 8);
+	T_EQ_INT(ns_commit(st, bd, 0.0), NS_OK);
+	bd = ns_builder_new(st, 1);
+	add(bd, "wca_app_requested", "app", "s", "dim", "cpu", 1);
+	add(bd, "wca_app_requested", "app", "s", "dim", "mem", 1);
+	T_EQ_INT(ns_commit(st, bd, 5.0), NS_OK);
+	for (k = 0; k < 4; k++) {
+		hb_answer(cfg, st, when[k], &memo, req, &with);
+		hb_answer(cfg, st, when[k], NULL, req, &without);
+		T_EQ_STR(with.p, without.p);
+		if (getenv("T_VERBOSE"))
+			printf("# t=%g %s", when[k], with.p);
+		T_CHECK(memo.nodes != NULL);
+		if (k == 1 || k == 3)
+			T_CHECK(memo.nodes == kept);	/* kept, not rebuilt */
+		kept = memo.nodes;
+		/* fresh: both pass; stale: both fail with the reason */
+		T_CHECK((strstr(with.p, "\"NodeNames\":[\"n1\",\"n2\"]") !=
+		    NULL) == (when[k] < 10));
+		T_CHECK((strstr(with.p, "metrics for node n2 are 1") !=
+		    NULL) == (when[k] > 10));
+	}
+	algo_memo_clear(&memo);
+	T_CHECK(memo.nodes == NULL);
+	buf_free(&with);
+	buf_free(&without);
+	ns_store_free(st);
+	config_free(cfg);
+}
+
 T_SUITE(
 	{ "float_repr", test_float_repr },
 	{ "fit_cpu_mem", test_fit_cpu_mem },
@@ -1560,6 +1630,7 @@ T_SUITE(
 	{ "hierbar_ties", test_hierbar_ties },
 	{ "hierbar_default_weights", test_hierbar_default_weights },
 	{ "hierbar_memo", test_hierbar_memo },
+	{ "node_memo_expires", test_node_memo_expires },
 	{ "stdev", test_stdev },
 	{ "score_clamp", test_score_clamp },
 	{ "score_strict_and_target", test_score_strict_and_target },
