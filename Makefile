@@ -30,9 +30,12 @@ LDLIBS    += $(INIH_LIBS) -lbearssl -lm
 MUSL_CC   ?= musl-gcc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 STATIC_CFLAGS := -O2 -std=c11 $(WARN) -ffunction-sections -fdata-sections
-# BEARSSL_A=build/vendor/bearssl.a: BearSSL built for musl from Debian's
-# source package by `make vendor-src` (vendor/fetch-debian-src.sh).
-BEARSSL_A ?= /usr/lib/$(MULTIARCH)/libbearssl.a
+# BearSSL: Debian's libbearssl.a, or, once `make vendor-src` (or
+# `make release`) has built it, the same Debian source rebuilt for musl at
+# -O3 (vendor/fetch-debian-src.sh): Debian builds it -Os, which leaves
+# full handshakes short of 1000/s (bench/RESULTS.md, issue 5).
+VENDOR_BEARSSL := build/vendor/bearssl.a
+BEARSSL_A ?= $(if $(wildcard $(VENDOR_BEARSSL)),$(VENDOR_BEARSSL),/usr/lib/$(MULTIARCH)/libbearssl.a)
 STATIC_LIBS := /usr/lib/$(MULTIARCH)/libinih.a $(BEARSSL_A) -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -54,7 +57,7 @@ STATIC_BIN := build/static/wca-scheduler
 SAN_BIN   := build/san/wca-scheduler
 CONF      := conf/wca-scheduler.ini
 
-.PHONY: all static run test unit e2e bench clean install deps check-deps vendor-src FORCE
+.PHONY: all static release run test unit e2e bench clean install deps check-deps vendor-src FORCE
 all: check-deps $(BIN)
 
 # Point at the install line instead of a wall of missing-header errors.
@@ -68,8 +71,13 @@ $(BIN): build/obj/main.o $(OBJS)
 
 static: $(STATIC_BIN)
 
-$(STATIC_BIN): build/static/main.o $(STATIC_OBJS)
-	$(MUSL_CC) -static -s -Wl,--gc-sections -o $@ $^ $(STATIC_LIBS)
+$(STATIC_BIN): build/static/main.o $(STATIC_OBJS) $(BEARSSL_A)
+	$(MUSL_CC) -static -s -Wl,--gc-sections -o $@ $(filter-out $(BEARSSL_A),$^) $(STATIC_LIBS)
+
+# The release binary as shipped: BearSSL rebuilt from Debian's source
+# package (needs the Debian archive), then `make static` with it.
+release: vendor-src
+	$(MAKE) static BEARSSL_A=$(VENDOR_BEARSSL)
 
 build/static/inc/.stamp: Makefile
 	@mkdir -p $(dir $@)

@@ -422,7 +422,11 @@ REPORT=$TMP/report.md
 	if [[ $RUN_TLS_LOAD == 1 ]]; then
 		printf '\nTLS (bench/tls_load.py, %s: filter with 500 NodeNames over HTTP and\n' "$BIN"
 		printf 'HTTPS on one connection; full handshakes with openssl s_time; RSS of\n'
-		printf 'idle TLS connections):\n\n'
+		printf 'idle TLS connections; BearSSL: %s):\n\n' "$(if [[ -f build/vendor/bearssl.a ]]; then
+			echo "Debian's source rebuilt -O3 by make vendor-src"
+		else
+			echo "Debian's libbearssl.a"
+		fi)"
 		"$PYTHON" bench/tls_load.py "$BIN" "$SECS" || true
 	fi
 	if [[ -s $NOTES ]]; then

@@ -3,10 +3,12 @@
 # vendor/versions) into build/vendor/ and build libbearssl.a with
 # musl-gcc, for `make static BEARSSL_A=build/vendor/bearssl.a`.
 #
-# Optional: the default static build links Debian's own libbearssl.a (with
-# src/compat/fortify_chk.c for the glibc checks it calls).  This path is
-# for a BearSSL built for musl from the same Debian source, e.g. to build
-# it with other flags.  Nothing fetched is committed: build/ is ignored.
+# `make release` runs it; once build/vendor/bearssl.a exists, `make
+# static` links it instead of Debian's own libbearssl.a (which needs
+# src/compat/fortify_chk.c for the glibc checks it calls).  Debian builds
+# BearSSL -Os; its hot code at -O3 here is what takes full P-256
+# handshakes past 1000/s (bench/RESULTS.md).  Nothing fetched is
+# committed: build/ is ignored.
 #
 # Needs a deb-src entry; one is added (a copy of the system's deb entry
 # with Types: deb-src) when apt has none.  Idempotent; exits non-zero
@@ -41,7 +43,23 @@ if [ ! -d bearssl-src ]; then
 	cd .. && rm -rf fetch
 fi
 cd bearssl-src
-make -s -j2 CONF=Unix BUILD=build-musl CC=musl-gcc LD=musl-gcc AR=ar \
-	CFLAGS='-W -Wall -O2 -fPIC -fno-stack-protector' DLL=no TOOLS=no TESTS=no
-cp build-musl/libbearssl.a "$OUT/bearssl.a"
+# As Debian builds it (-Os), then the code a full handshake spends its
+# time in (curve and big-integer arithmetic, ECDSA, SHA-256, the handshake
+# engine) again at -O3: all of it at -O3 makes the binary 50 KB larger
+# for the same handshake rate.  The build directory names the recipe:
+# BearSSL's makefile does not rebuild objects when only flags change.
+B=build-musl-hot
+make -s -j2 CONF=Unix BUILD=$B CC=musl-gcc LD=musl-gcc AR=ar \
+	CFLAGS='-W -Wall -Os -fPIC -fno-stack-protector' DLL=no TOOLS=no TESTS=no
+HOT="src/ec/ec_p256_m31.c src/ec/ec_c25519_m31.c src/ec/ec_prime_i31.c
+	$(ls src/ec/ecdsa_i31_*.c src/int/i31_*.c)
+	src/hash/sha2small.c src/ssl/ssl_hs_server.c src/ssl/ssl_engine.c"
+objs=""
+for f in $HOT; do
+	o=$B/obj/$(basename "${f%.c}").o
+	musl-gcc -W -Wall -O3 -fPIC -fno-stack-protector -Iinc -Isrc -c -o "$o" "$f"
+	objs="$objs $o"
+done
+ar r $B/libbearssl.a $objs
+cp $B/libbearssl.a "$OUT/bearssl.a"
 echo "fetch-debian-src: built $OUT/bearssl.a from bearssl $VERSION"
