@@ -376,7 +376,12 @@ source_start(struct source *s)
 	/* Even an immediate success is reported through POLLOUT. */
 }
 
-/* An I/O error of `op`, or the TLS error behind it. */
+/*
+ * An I/O error of `op`, or the TLS error behind it.  A server that
+ * refuses the handshake (a client certificate it wants and does not
+ * get) may close before its alert is read: the next write fails with
+ * EPIPE, or the read with ECONNRESET, and that is a TLS failure too.
+ */
 static void
 source_fail_io(struct source *s, const char *op)
 {
@@ -385,7 +390,8 @@ source_fail_io(struct source *s, const char *op)
 	if (s->tls && errno == EPROTO)
 		source_fail(s, SERR_TLS, "TLS: %s",
 		    tls_client_error(s->tls, why, sizeof(why)));
-	else if (s->tls && errno == ECONNRESET && s->state <= SCRAPE_SENDING)
+	else if (s->tls && (errno == ECONNRESET || errno == EPIPE) &&
+	    s->state <= SCRAPE_SENDING)
 		source_fail(s, SERR_TLS, "TLS: the server closed the "
 		    "connection during the handshake");
 	else
