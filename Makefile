@@ -57,7 +57,7 @@ STATIC_BIN := build/static/wca-scheduler
 SAN_BIN   := build/san/wca-scheduler
 CONF      := conf/wca-scheduler.ini
 
-.PHONY: all static release run test unit e2e bench clean install deps check-deps vendor-src FORCE
+.PHONY: all static release run test unit e2e bench fuzz fuzz-build clean install deps check-deps vendor-src FORCE
 all: check-deps $(BIN)
 
 # Point at the install line instead of a wall of missing-header errors.
@@ -138,7 +138,7 @@ vendor-src:
 
 # The whole suite twice, on the normal build and under ASan + UBSan, and
 # the end-to-end tests once more on the static release binary.
-test: deps check-deps $(BIN) $(TESTS) $(SAN_BIN) $(SAN_TESTS) $(STATIC_BIN)
+test: deps check-deps $(BIN) $(TESTS) $(SAN_BIN) $(SAN_TESTS) $(STATIC_BIN) $(FUZZ_BINS)
 	@test/run.sh
 
 unit: $(TESTS)
@@ -153,6 +153,37 @@ bench: deps $(STATIC_BIN) $(BENCHES)
 build/bench/%: bench/%.c $(OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ibench $(CFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
+
+# libFuzzer harnesses (test/fuzz/README.md): every source built again
+# with clang, the fuzzer's coverage hooks, ASan and UBSan.  `make fuzz`
+# runs each harness FUZZ_SECONDS (default 60).
+FUZZ_CC     ?= clang
+FUZZ_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer
+FUZZ_NAMES  := http extender promtext ini pem tls
+FUZZ_OBJS   := $(subst build/fuzz/build/,build/fuzz/,$(SRCS:%.c=build/fuzz/%.o))
+FUZZ_BINS   := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+
+fuzz-build: deps check-deps $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@test/fuzz/run.sh
+
+build/fuzz/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+# The INI harness leaves certificate files to the PEM harness: loading the
+# system CA bundle for every https:// source would make it 50 inputs/s.
+build/fuzz/fuzz_ini: FUZZ_LDFLAGS := -Wl,--wrap=tls_creds_load -Wl,--wrap=tls_client_creds_load
+
+build/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -Itest/fuzz $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(FUZZ_LDFLAGS) $(LDLIBS) -ldl
 
 # The binary, the man page, the systemd unit (its paths follow PREFIX) and,
 # unless one is there, the example configuration.
@@ -172,5 +203,5 @@ install: $(STATIC_BIN)
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(STATIC_OBJS:.o=.d) build/obj/main.d \
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(STATIC_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) build/obj/main.d \
   build/san/main.d build/static/main.d

@@ -66,6 +66,9 @@ run_suite e2e-san "$PYTHON" test/e2e/run.py --bin build/san/wca-scheduler \
 	--sanitized
 # The release binary (static, musl) must behave the same.
 run_suite e2e-static "$PYTHON" test/e2e/run.py --bin build/static/wca-scheduler
+# Every fuzzer briefly, after replaying its regression inputs; `make fuzz`
+# runs them for longer.
+run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" test/fuzz/run.sh
 
 [ -n "$crashed" ] && echo "suites that exited badly:$crashed (logs in $LOG)"
 echo "$pass passed, $fail failed, $skip skipped"

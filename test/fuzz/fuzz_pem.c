@@ -1,0 +1,84 @@
+/*
+ * The credential loaders: PEM decoding, certificate chains, EC and RSA
+ * keys in SEC1, PKCS#1 and PKCS#8, trust anchors and the client-name
+ * checks, for the server (tls_creds_load) and the scraper
+ * (tls_client_creds_load).  The input is cut into a certificate file, a
+ * key file and a CA file (the first bytes give the lengths), written to
+ * a private directory, as the loaders only read files.
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+#include "tls.h"
+
+static char dir[64], cert[96], key[96], ca[96];
+
+static void
+put(const char *path, const uint8_t *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0 || (n > 0 && write(fd, p, n) != (ssize_t)n))
+		abort();
+	close(fd);
+}
+
+static void
+cleanup(void)
+{
+	unlink(cert);
+	unlink(key);
+	unlink(ca);
+	rmdir(dir);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_quiet();
+	snprintf(dir, sizeof(dir), "/tmp/wca-fuzz-pem-%ld", (long)getpid());
+	if (mkdir(dir, 0700) < 0)
+		abort();
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	atexit(cleanup);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char *const names[1] = { "client.example" };
+	struct tls_creds *c;
+	char err[512];
+	size_t a, b;
+
+	if (size < 4)
+		return 0;
+	a = (size_t)data[0] << 8 | data[1];
+	b = (size_t)data[2] << 8 | data[3];
+	data += 4;
+	size -= 4;
+	a %= size + 1;			/* a + b <= size */
+	b %= size - a + 1;
+	put(cert, data, a);
+	put(key, data + a, b);
+	put(ca, data + a + b, size - a - b);
+	c = tls_creds_load(cert, key, ca, names, 1, err, sizeof(err));
+	if (c != NULL)
+		tls_creds_unref(c);
+	c = tls_creds_load(cert, key, NULL, NULL, 0, err, sizeof(err));
+	if (c != NULL)
+		tls_creds_unref(c);
+	c = tls_client_creds_load(ca, cert, key, err, sizeof(err));
+	if (c != NULL)
+		tls_creds_unref(c);
+	return 0;
+}

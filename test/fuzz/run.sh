@@ -1,0 +1,80 @@
+#!/bin/sh
+# test/fuzz/run.sh: run every libFuzzer harness (built by `make fuzz`)
+# for FUZZ_SECONDS each, from its seeds (test/fuzz/corpus/NAME) and what
+# earlier runs found (build/fuzz/corpus/NAME), after replaying the
+# regression inputs (test/fuzz/regressions/NAME: every crash ever found).
+# Prints TAP, one line per harness with its executions, and a markdown
+# table; a crash leaves its input in build/fuzz/artifacts/NAME/ and fails.
+#
+#   FUZZ_SECONDS  per harness (default 60)
+#   FUZZ_ONLY     harness names to run (default: all)
+set -u
+cd "$(dirname "$0")/../.."
+SECS=${FUZZ_SECONDS:-60}
+NAMES=${FUZZ_ONLY:-"http extender promtext ini pem tls"}
+OUT=build/fuzz
+LOG=$OUT/logs
+mkdir -p "$LOG"
+export WCA_FUZZ_PKI=$PWD/$OUT/pki
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+# The TLS harness's server key and certificate (a private CA, P-256).
+if [ ! -f "$WCA_FUZZ_PKI/server.crt" ]; then
+	mkdir -p "$WCA_FUZZ_PKI"
+	(cd "$WCA_FUZZ_PKI" &&
+	openssl ecparam -name prime256v1 -genkey -noout -out ca.key &&
+	openssl req -x509 -new -key ca.key -subj /CN=fuzz-ca -days 3650 \
+	    -out ca.crt &&
+	openssl ecparam -name prime256v1 -genkey -noout -out server.key &&
+	openssl req -new -key server.key -subj /CN=localhost -out server.csr &&
+	openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -days 3650 -out server.crt) >"$LOG/pki.log" 2>&1 ||
+	    { echo "not ok 1 - fuzz: cannot make the TLS harness's keys"; exit 1; }
+fi
+
+n=0 bad=0 table=""
+for name in $NAMES; do
+	n=$((n + 1))
+	bin=$OUT/fuzz_$name
+	corpus=$OUT/corpus/$name
+	art=$OUT/artifacts/$name
+	mkdir -p "$corpus" "$art"
+	if [ ! -x "$bin" ]; then
+		echo "not ok $n - fuzz_$name: $bin not built (make fuzz)"
+		bad=$((bad + 1))
+		continue
+	fi
+	regress=""
+	if [ -d test/fuzz/regressions/$name ] &&
+	   [ -n "$(ls test/fuzz/regressions/$name)" ]; then
+		regress=test/fuzz/regressions/$name
+		if ! "$bin" $regress/* >"$LOG/$name.regress.log" 2>&1; then
+			echo "not ok $n - fuzz_$name: a regression input fails again"
+			grep -m5 'ERROR\|runtime error' "$LOG/$name.regress.log" |
+			    sed 's/^/#   /'
+			bad=$((bad + 1))
+			continue
+		fi
+	fi
+	"$bin" -max_total_time="$SECS" -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$art/" \
+	    "$corpus" test/fuzz/corpus/$name >"$LOG/$name.log" 2>&1
+	rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG/$name.log")
+	runs=${runs:-0}
+	rate=$((runs / (SECS > 0 ? SECS : 1)))
+	files=$(ls "$corpus" | wc -l)
+	if [ "$rc" -ne 0 ] || [ -n "$(ls "$art")" ]; then
+		echo "not ok $n - fuzz_$name: finding after $runs runs (exit $rc); input in $art"
+		grep -m5 'ERROR\|runtime error\|SUMMARY' "$LOG/$name.log" | sed 's/^/#   /'
+		bad=$((bad + 1))
+	else
+		echo "ok $n - fuzz_$name: $runs runs in $SECS s ($rate/s), corpus $files"
+	fi
+	table="$table| fuzz_$name | $SECS | $runs | $rate | $files |
+"
+done
+echo "1..$n"
+printf '\n| harness | seconds | executions | per second | corpus |\n|---|---:|---:|---:|---:|\n%s' "$table"
+[ "$bad" -eq 0 ]
