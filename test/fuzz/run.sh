@@ -8,12 +8,13 @@
 #
 #   FUZZ_SECONDS  per harness (default 60)
 #   FUZZ_ONLY     harness names to run (default: all)
+#   FUZZ_LOG      log directory (default build/fuzz/logs)
 set -u
 cd "$(dirname "$0")/../.."
 SECS=${FUZZ_SECONDS:-60}
 NAMES=${FUZZ_ONLY:-"http extender promtext ini pem tls"}
 OUT=build/fuzz
-LOG=$OUT/logs
+LOG=${FUZZ_LOG:-$OUT/logs}
 mkdir -p "$LOG"
 export WCA_FUZZ_PKI=$PWD/$OUT/pki
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
