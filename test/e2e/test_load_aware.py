@@ -101,8 +101,17 @@ def test_tlp_real_node_exporter_and_busy_replay():
             for n, (sc, cpu, pred) in seen.items():
                 eq(got[n], sc, "answered score of %s is the logged one" % n)
                 eq(sc, tlp_formula(pred), "%s: score from its logged prediction %g%%" % (n, pred))
-            check(got["real-node"] > got["busy-node"],
-                  "the node nearer the 40%% target wins: %r (utilisation %r)" % (got, seen))
+            # The node nearer the target scores higher; when this machine
+            # is itself saturated (a parallel build), both are past 100%
+            # and tie at 0, which the formula check above has verified.
+            real_pred, busy_pred = seen["real-node"][2], seen["busy-node"][2]
+            if real_pred < 99:
+                check(got["real-node"] > got["busy-node"],
+                      "the node nearer the 40%% target wins: %r (utilisation %r)"
+                      % (got, seen))
+            else:
+                eq(got["real-node"], got["busy-node"], "both saturated: a tie (%r)" % seen)
+            check(busy_pred >= real_pred - 1, "the replayed node is the busier: %r" % seen)
 
 
 def test_fallback_least_allocated_and_zero():
