@@ -52,6 +52,13 @@ TESTS     := $(TEST_SRCS:test/unit/%.c=build/test/%)
 SAN_TESTS := $(TEST_SRCS:test/unit/%.c=build/san/test/%)
 STATIC_OBJS := $(subst build/static/build/,build/static/,$(SRCS:%.c=build/static/%.o)) \
 	       $(COMPAT:%.c=build/static/%.o)
+# libFuzzer builds (see `make fuzz` below).
+FUZZ_CC     ?= clang
+FUZZ_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer
+FUZZ_NAMES  := http extender promtext ini pem tls
+FUZZ_OBJS   := $(subst build/fuzz/build/,build/fuzz/,$(SRCS:%.c=build/fuzz/%.o))
+FUZZ_BINS   := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 BIN       := build/wca-scheduler
 STATIC_BIN := build/static/wca-scheduler
 SAN_BIN   := build/san/wca-scheduler
@@ -157,12 +164,6 @@ build/bench/%: bench/%.c $(OBJS)
 # libFuzzer harnesses (test/fuzz/README.md): every source built again
 # with clang, the fuzzer's coverage hooks, ASan and UBSan.  `make fuzz`
 # runs each harness FUZZ_SECONDS (default 60).
-FUZZ_CC     ?= clang
-FUZZ_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-               -fno-omit-frame-pointer
-FUZZ_NAMES  := http extender promtext ini pem tls
-FUZZ_OBJS   := $(subst build/fuzz/build/,build/fuzz/,$(SRCS:%.c=build/fuzz/%.o))
-FUZZ_BINS   := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 
 fuzz-build: deps check-deps $(FUZZ_BINS)
 
