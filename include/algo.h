@@ -71,6 +71,25 @@ struct algo_ctx {
  */
 double algo_store_expiry(const struct algo_ctx *ctx);
 
+/*
+ * Per-node inputs kept between requests in the memo's node slot, by node
+ * id: what an algorithm derives from the store for one node that only a
+ * commit or the clock changes.  algo_node_memo() returns the slots for
+ * `owner` (a tag naming the algorithm family) of `size` bytes each, valid
+ * for this call: still the same configuration, store version and no data
+ * gone stale since they were made (algo_store_expiry()); else emptied.
+ * NULL when there is no memo or store, or the algorithm logger is at
+ * debug (its lines come from the store's views).  A slot holds data for
+ * this call when algo_node_slot_valid(); algo_node_slot_fill() marks it
+ * so after the caller filled it.
+ */
+struct algo_node_memo;
+struct algo_node_memo *algo_node_memo(const struct algo_ctx *ctx,
+    const char *owner, size_t size);
+void *algo_node_slot(struct algo_node_memo *m, size_t node_id);
+int algo_node_slot_valid(const struct algo_node_memo *m, size_t node_id);
+void algo_node_slot_fill(struct algo_node_memo *m, size_t node_id);
+
 enum verdict {
 	VERDICT_PASS,
 	VERDICT_FAIL,           /* listed in FailedNodes with `reason` */

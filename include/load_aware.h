@@ -43,7 +43,6 @@ struct la_data {
 	struct ns_res lroc_cap;		/* the measured-load risk (cpu, memory)
 					   for this allocatable */
 	double lroc_load[2];
-	double expires;			/* store clock: when `fresh` may change */
 };
 
 /* One candidate node. */

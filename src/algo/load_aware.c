@@ -184,10 +184,6 @@ data_of(const struct algo_ctx *ctx, const struct ext_node *n,
 	d->allocatable = v.allocatable;
 	d->pods_requests = v.pods_requests;
 	d->pods_limits = v.pods_limits;
-	/* only time can change what is derived here: the oldest data used
-	 * turning stale (stale data never turns fresh) */
-	d->expires = d->fresh ? ctx->now + ctx->cfg->staleness - v.used_age :
-	    INFINITY;
 	if (d->fresh && ctx->cfg->algo == ALGO_TARGET_LOAD_PACKING &&
 	    (v.cpu.have & (NS_U_AVG | NS_U_LATEST)))
 		recent_pods(ctx, &v, d);
@@ -196,93 +192,34 @@ data_of(const struct algo_ctx *ctx, const struct ext_node *n,
 		lroc_loads(ctx, d);
 }
 
+/* Owner tag of the per-node memo (algo_node_memo). */
+static const char LA_MEMO[] = "load-aware";
+
 /*
- * Between two commits, and until the first node's data turns stale, a
- * node's la_data stays what it was: it is kept in the server's memo, by
- * node id, and a request only looks the node up.  Not used while the
- * algorithm logger is at debug (its lines say why a node has no data,
- * which only the store's view knows).
+ * Between two commits, and until some source's data turns stale, a
+ * node's la_data stays what it was: it is kept in the memo by node id
+ * and a request only looks the node up.
  */
-struct la_memo {
-	const struct config *cfg;
-	uint64_t version;
-	double built, expires;		/* store clock */
-	uint64_t gen;			/* a slot is valid when it has it */
-	size_t n;
-	struct la_slot {
-		uint64_t gen;
-		struct la_data d;
-	} *slot;
-};
-
 static void
-la_memo_free(void *p)
-{
-	struct la_memo *m = p;
-
-	free(m->slot);
-	free(m);
-}
-
-/* The memo, valid for this request, or NULL (no memo, or debug logs). */
-static struct la_memo *
-memo_get(const struct algo_ctx *ctx)
-{
-	struct algo_memo *am = ctx->memo;
-	struct la_memo *m;
-	size_t limit;
-
-	if (am == NULL || ctx->store == NULL ||
-	    log_on(LOGGER_ALGORITHM, LOG_DEBUG))
-		return NULL;
-	m = am->nodes_free == la_memo_free ? am->nodes : NULL;
-	if (m != NULL && m->cfg == ctx->cfg &&
-	    m->version == ns_version(ctx->store) && ctx->now >= m->built &&
-	    ctx->now < m->expires)
-		return m;
-	if (m == NULL) {
-		if (am->nodes != NULL)
-			am->nodes_free(am->nodes);
-		m = xcalloc(1, sizeof(*m));
-		am->nodes = m;
-		am->nodes_free = la_memo_free;
-	}
-	limit = ns_node_id_limit(ctx->store);
-	if (limit > m->n) {
-		free(m->slot);
-		m->slot = xcalloc(limit, sizeof(*m->slot));
-		m->n = limit;
-	}
-	m->cfg = ctx->cfg;
-	m->version = ns_version(ctx->store);
-	m->built = ctx->now;
-	m->expires = INFINITY;
-	m->gen++;
-	return m;
-}
-
-static void
-la_node_of(const struct algo_ctx *ctx, struct la_memo *m,
+la_node_of(const struct algo_ctx *ctx, struct algo_node_memo *m,
     const struct ext_node *n, struct la_node *out)
 {
 	const struct ns_node *sn;
 
 	memset(out, 0, sizeof(*out));
 	out->en = n;
-	if (m == NULL) {
+	if (m == NULL ||
+	    (sn = ns_find(ctx->store, n->name, n->name_len)) == NULL) {
 		data_of(ctx, n, &out->d, &out->reason);
-	} else if ((sn = ns_find(ctx->store, n->name, n->name_len)) == NULL) {
-		out->d.expires = INFINITY;	/* unknown: nothing to keep */
 	} else {
-		struct la_slot *s = &m->slot[ns_node_id(sn)];
+		size_t id = ns_node_id(sn);
+		struct la_data *d = algo_node_slot(m, id);
 
-		if (s->gen != m->gen) {
-			data_of(ctx, n, &s->d, &out->reason);
-			s->gen = m->gen;
-			if (s->d.expires < m->expires)
-				m->expires = s->d.expires;
+		if (!algo_node_slot_valid(m, id)) {
+			data_of(ctx, n, d, &out->reason);
+			algo_node_slot_fill(m, id);
 		}
-		out->d = s->d;
+		out->d = *d;
 	}
 	out->cap_have = node_status_list(ctx, n, "capacity", &out->capacity);
 	out->alloc_have = node_status_list(ctx, n, "allocatable",
@@ -314,7 +251,8 @@ la_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
     la_scorer scorer)
 {
 	const char *name = algo_name(ctx->cfg->algo);
-	struct la_memo *m = memo_get(ctx);
+	struct algo_node_memo *m = algo_node_memo(ctx, LA_MEMO,
+	    sizeof(struct la_data));
 	struct la_pod p;
 	size_t i;
 

@@ -476,12 +476,10 @@ wca_fractions(const struct algo_ctx *ctx, const struct wca_node *w,
  * bandwidth ratio) changes only with a commit or when some source's data
  * turns stale, and every filter and prioritize of a scheduling cycle
  * asks for the same nodes: the loads that succeeded are kept in the
- * server's memo by node id, and a call then costs a lookup per node.
- * Failures are not kept (their messages say how old the data is), nor
- * is anything at debug (its lines show the views).
+ * memo by node id (algo_node_memo), and a call then costs a lookup per
+ * node.  Failures are not kept (their messages say how old the data is).
  */
 struct wca_cached {
-	uint64_t gen;			/* valid when it is the memo's */
 	const struct ns_node *node;
 	int pmem;
 	double cap[DIM_COUNT];		/* before Fit's cpu scaling */
@@ -490,76 +488,25 @@ struct wca_cached {
 	double ratio;
 };
 
-struct wca_memo {
-	const struct config *cfg;
-	uint64_t version;
-	double built, expires;		/* store clock */
-	uint64_t gen;
-	size_t n;
-	struct wca_cached *slot;
-};
-
-static void
-wca_memo_free(void *p)
-{
-	struct wca_memo *m = p;
-
-	free(m->slot);
-	free(m);
-}
-
-/* The memo for this call, or NULL (no memo, no store, debug logs). */
-static struct wca_memo *
-wca_memo_get(const struct algo_ctx *ctx)
-{
-	struct algo_memo *am = ctx->memo;
-	struct wca_memo *m;
-	size_t limit;
-
-	if (am == NULL || ctx->store == NULL ||
-	    log_on(LOGGER_ALGORITHM, LOG_DEBUG))
-		return NULL;
-	m = am->nodes_free == wca_memo_free ? am->nodes : NULL;
-	if (m != NULL && m->cfg == ctx->cfg &&
-	    m->version == ns_version(ctx->store) && ctx->now >= m->built &&
-	    ctx->now < m->expires)
-		return m;
-	if (m == NULL) {
-		if (am->nodes != NULL)
-			am->nodes_free(am->nodes);
-		m = xcalloc(1, sizeof(*m));
-		am->nodes = m;
-		am->nodes_free = wca_memo_free;
-	}
-	limit = ns_node_id_limit(ctx->store);
-	if (limit > m->n) {
-		free(m->slot);
-		m->slot = xcalloc(limit, sizeof(*m->slot));
-		m->n = limit;
-	}
-	m->cfg = ctx->cfg;
-	m->version = ns_version(ctx->store);
-	m->built = ctx->now;
-	m->expires = algo_store_expiry(ctx);
-	m->gen++;
-	return m;
-}
+static const char WCA_MEMO[] = "wca";
 
 /* wca_node_load(), through the memo when there is one. */
 static int
-node_load(const struct algo_ctx *ctx, struct wca_memo *m,
+node_load(const struct algo_ctx *ctx, struct algo_node_memo *m,
     struct wca_apps *apps, const struct ext_node *n, double cpu_scale,
     struct wca_node *w, const char **why)
 {
 	const struct ns_node *sn;
 	struct wca_cached *c;
+	size_t id;
 	int d;
 
 	if (m == NULL ||
 	    (sn = ns_find(ctx->store, n->name, n->name_len)) == NULL)
 		return wca_node_load(ctx, apps, n, cpu_scale, w, why);
-	c = &m->slot[ns_node_id(sn)];
-	if (c->gen != m->gen) {
+	id = ns_node_id(sn);
+	c = algo_node_slot(m, id);
+	if (!algo_node_slot_valid(m, id)) {
 		if (wca_node_load(ctx, apps, n, 1.0, w, why) < 0)
 			return -1;
 		c->node = w->v.node;
@@ -568,7 +515,7 @@ node_load(const struct algo_ctx *ctx, struct wca_memo *m,
 		memcpy(c->used, w->used, sizeof(c->used));
 		c->has_ratio = w->has_ratio;
 		c->ratio = w->ratio;
-		c->gen = m->gen;
+		algo_node_slot_fill(m, id);
 	}
 	w->v.node = c->node;
 	for (d = 0; d < DIM_COUNT; d++) {
@@ -699,7 +646,8 @@ wca_fit_filter_found(const struct algo_ctx *ctx, const struct ext_pod *pod,
 {
 	double req[DIM_COUNT], free_[DIM_COUNT];
 	struct wca_apps *apps = wca_apps_new(ctx);
-	struct wca_memo *m = wca_memo_get(ctx);
+	struct algo_node_memo *m = algo_node_memo(ctx, WCA_MEMO,
+	    sizeof(struct wca_cached));
 	struct wca_node w;
 	const char *app_why;
 	size_t i;
@@ -757,7 +705,8 @@ wca_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	double req[DIM_COUNT], f[DIM_COUNT];
 	enum dim keys[DIM_COUNT];
 	struct wca_apps *apps = wca_apps_new(ctx);
-	struct wca_memo *m = wca_memo_get(ctx);
+	struct algo_node_memo *m = algo_node_memo(ctx, WCA_MEMO,
+	    sizeof(struct wca_cached));
 	struct wca_node w;
 	const char *app_why;
 	size_t i;
