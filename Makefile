@@ -167,6 +167,10 @@ build/bench/%: bench/%.c $(OBJS)
 
 fuzz-build: deps check-deps $(FUZZ_BINS)
 
+# Objects only the harnesses' pattern rule names: keep them (make would
+# delete them as intermediate files and rebuild all of them next time).
+.SECONDARY: $(FUZZ_OBJS)
+
 fuzz: fuzz-build
 	@test/fuzz/run.sh
 
