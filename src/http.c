@@ -11,9 +11,11 @@
  *   is too big" keeps the server simple, and kube-scheduler never sends
  *   long targets.  Leading empty lines count against max_head too, since
  *   they occupy the same buffer.
- * - Line ends are CR LF or a bare LF (RFC 9112 2.2 lets a recipient accept
- *   LF); a CR not followed by LF is a 400 anywhere, so that no two parsers
- *   on the path can disagree about where a line ends.
+ * - Line ends are CR LF only: a CR not followed by LF and a LF not
+ *   preceded by CR are a 400 anywhere, so that no two parsers on the path
+ *   can disagree about where a line ends (RFC 9112 2.2 lets a recipient
+ *   accept a bare LF; a proxy in front that does not is how requests are
+ *   smuggled, and kube-scheduler always sends CR LF).
  * - Only "HTTP/1.0" and "HTTP/1.1" are served; any other well-formed
  *   HTTP/x.y (including an HTTP/2 preface sent in clear) is 505.
  * - The request target must be printable ASCII: bytes >= 0x80 are not
@@ -188,8 +190,9 @@ line_split(const char *buf, size_t pos, size_t end, size_t *le, size_t *next)
 	nl = memchr(buf + pos, '\n', end - pos);
 	*next = (size_t)(nl - buf) + 1;
 	*le = (size_t)(nl - buf);
-	if (*le > pos && buf[*le - 1] == '\r')
-		(*le)--;
+	if (*le == pos || buf[*le - 1] != '\r')
+		return -1;			/* a bare LF */
+	(*le)--;
 	if (memchr(buf + pos, '\r', *le - pos) != NULL)
 		return -1;
 	return 0;
@@ -419,7 +422,7 @@ parse_fields(char *buf, size_t pos, size_t end, struct http_header *hs,
 
 	for (;; pos = next) {
 		if (line_split(buf, pos, end, &le, &next) == -1)
-			return fail(status, reason, 400, "bare CR in head");
+			return fail(status, reason, 400, "bare CR or LF in head");
 		if (le == pos)
 			break;
 		for (i = pos; i < le; i++)
@@ -482,9 +485,10 @@ parse_fields(char *buf, size_t pos, size_t end, struct http_header *hs,
 /*
  * Find the end of the head: the LF of the first empty line after the
  * request line, which starts at `start`.  Returns the head length, 0 if
- * it has not ended within min(len, max_head), or -1 on a bare CR (caught
- * here, not only by the line parser, because a CR CR LF would otherwise
- * hide the empty line and leave us waiting for a terminator that came).
+ * it has not ended within min(len, max_head), or -1 on a bare CR or LF
+ * (caught here, not only by the line parser, as they arrive: a CR CR LF
+ * would otherwise hide the empty line and leave us waiting for a
+ * terminator that came).
  *
  * Only positions at or after *scan_from are examined.  Each test looks
  * back at most two bytes, so a terminator that straddles the previous
@@ -508,8 +512,9 @@ find_head_end(const char *buf, size_t len, size_t start, size_t *scan_from,
 				return -1;
 			continue;
 		}
-		if (buf[i - 1] == '\n' ||
-		    (buf[i - 1] == '\r' && buf[i - 2] == '\n'))
+		if (buf[i - 1] != '\r')
+			return -1;
+		if (buf[i - 2] == '\n')
 			return (long)i + 1;
 	}
 	if (lim > *scan_from)
@@ -535,13 +540,13 @@ http_parse_head(char *buf, size_t len, size_t *scan_from, size_t max_head,
 	start = 0;
 	while (start < len && start < max_head) {
 		if (buf[start] == '\n') {
-			start++;
+			return fail(status, reason, 400, "bare LF in head");
 		} else if (buf[start] == '\r') {
 			if (start + 1 == len)
 				break;
 			if (buf[start + 1] != '\n')
 				return fail(status, reason, 400,
-				    "bare CR in head");
+				    "bare CR or LF in head");
 			start += 2;
 		} else
 			break;
@@ -549,7 +554,7 @@ http_parse_head(char *buf, size_t len, size_t *scan_from, size_t max_head,
 
 	r = find_head_end(buf, len, start, scan_from, max_head);
 	if (r == -1)
-		return fail(status, reason, 400, "bare CR in head");
+		return fail(status, reason, 400, "bare CR or LF in head");
 	if (r == 0) {
 		if (len >= max_head)
 			return fail(status, reason, 431,
@@ -566,7 +571,7 @@ http_parse_head(char *buf, size_t len, size_t *scan_from, size_t max_head,
 	req->expect_continue = 0;
 
 	if (line_split(buf, start, end, &le, &next) == -1)
-		return fail(status, reason, 400, "bare CR in head");
+		return fail(status, reason, 400, "bare CR or LF in head");
 	if ((r = parse_request_line(buf, start, le, req, status, reason)) != 0)
 		return r;
 	if ((r = parse_fields(buf, next, end, req->headers, &req->nheaders,
@@ -624,7 +629,7 @@ http_parse_response_head(char *buf, size_t len, size_t *scan_from,
 
 	n = find_head_end(buf, len, 0, scan_from, max_head);
 	if (n == -1) {
-		*why = "bare CR in response head";
+		*why = "bare CR or LF in response head";
 		return HTTP_PARSE_ERROR;
 	}
 	if (n == 0) {
@@ -641,7 +646,7 @@ http_parse_response_head(char *buf, size_t len, size_t *scan_from,
 	if (line_split(buf, 0, end, &le, &next) == -1 ||
 	    parse_status_line(buf, le, r, why) == -1) {
 		if (*why == NULL)
-			*why = "bare CR in response head";
+			*why = "bare CR or LF in response head";
 		return HTTP_PARSE_ERROR;
 	}
 	if (parse_fields(buf, next, end, r->headers, &r->nheaders, &status,
@@ -797,16 +802,12 @@ http_chunked_feed(struct http_chunked *c, char *p, size_t n, size_t *out,
 				bad = chunk_line_byte(c, ch);
 			} else if (ch == '\r')
 				c->state = CH_SIZE_LF;
-			else if (ch == '\n')
-				bad = chunk_size_done(c);
 			else
-				bad = 1;
+				bad = 1;	/* a bare LF too */
 			break;
 		case CH_SIZE_WS:
 			if (ch == '\r')
 				c->state = CH_SIZE_LF;
-			else if (ch == '\n')
-				bad = chunk_size_done(c);
 			else if (ch == ';' || is_ows((char)ch)) {
 				if (ch == ';')
 					c->state = CH_EXT;
@@ -818,7 +819,7 @@ http_chunked_feed(struct http_chunked *c, char *p, size_t n, size_t *out,
 			if (ch == '\r')
 				c->state = CH_SIZE_LF;
 			else if (ch == '\n')
-				bad = chunk_size_done(c);
+				bad = 1;
 			else
 				bad = chunk_line_byte(c, ch);
 			break;
@@ -831,8 +832,6 @@ http_chunked_feed(struct http_chunked *c, char *p, size_t n, size_t *out,
 		case CH_DATA_END:
 			if (ch == '\r')
 				c->state = CH_DATA_LF;
-			else if (ch == '\n')
-				c->state = CH_SIZE;
 			else
 				bad = 1;
 			break;
@@ -846,7 +845,7 @@ http_chunked_feed(struct http_chunked *c, char *p, size_t n, size_t *out,
 			if (ch == '\r')
 				c->state = CH_TRAILER_LF;
 			else if (ch == '\n')
-				chunk_trailer_done(c);
+				bad = 1;
 			else
 				bad = chunk_line_byte(c, ch);
 			break;

@@ -157,13 +157,72 @@ def test_malformed_heads_get_400():
                     b"GET /healthz HTTP/1.1\r\nX: a\x00b\r\n\r\n",
                     b"POST /filter HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
                     b"POST /filter HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
-                    b"POST /filter HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"):
+                    b"POST /filter HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+                    # request smuggling: line ends a proxy may read otherwise
+                    b"GET /healthz HTTP/1.1\nHost: x\n\n",
+                    b"GET /healthz HTTP/1.1\r\nX: a\nContent-Length: 5\r\n\r\n",
+                    b"GET /healthz HTTP/1.1\r\nX: a\rb\r\n\r\n",
+                    b"POST /filter HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+                    b"POST /filter HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+                    # chunked framing: an overflowing size, a bare LF
+                    b"POST /filter HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"fffffffffffffffffffff\r\n",
+                    b"POST /filter HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"2\nab\r\n0\r\n\r\n"):
             c = connect(s.port)
             c.sendall(raw)
             r = Reader(c)
             eq(r.response()[0], 400, "status for %r" % raw)
             check(r.closed(), "closed after %r" % raw)
         eq(request("GET", "/healthz", port=s.port)[0], 200, "still serving")
+
+
+def _rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_client_that_does_not_read_is_bounded_then_closed():
+    """A client pipelining requests without reading the answers holds one
+    answer's worth of the server's memory (nothing more is read or
+    parsed while an answer waits), others are served meanwhile, and the
+    write timeout closes it."""
+    names = ["node-%04d" % i for i in range(500)]
+    body = json.dumps(args_names(names)).encode()
+    req = (b"POST /filter HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    with Server(read_timeout=1.5, log_level="debug") as s:
+        rss0 = _rss_kb(s.proc.pid)
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        c.connect(("127.0.0.1", s.port))
+        c.setblocking(False)
+        # Send until the server stops taking more: the kernel's buffers fill
+        # first (the answers in flight), then the server holds one answer
+        # it cannot write and reads nothing further.
+        sent, stuck_since = 0, None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                sent += c.send(req)
+                stuck_since = None
+            except BlockingIOError:
+                stuck_since = stuck_since or time.monotonic()
+                if time.monotonic() - stuck_since > 0.3:
+                    break
+                time.sleep(0.01)
+        check(stuck_since is not None, "the server stopped reading (%d bytes sent)" % sent)
+        t = time.monotonic()
+        eq(request("POST", "/filter", body, port=s.port)[0], 200, "another client")
+        check(time.monotonic() - t < 0.5, "another client is not delayed")
+        grown = _rss_kb(s.proc.pid) - rss0
+        check(grown < 4096, "the server's memory grew %d kB for %d bytes sent" % (grown, sent))
+        s.wait_log(r'connection closed id=\d+ peer=\S+ reason="write timeout: client is not '
+                   r'reading"', timeout=5)
+        c.close()
 
 
 def test_slowloris_does_not_delay_others():
