@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "log.h"
 #include "x509.h"
 
 #define TLS_FILE_MAX	(1 << 20)	/* PEM files larger are refused */
@@ -338,6 +339,22 @@ leaf_facts(struct tls_creds *c, br_x509_pkey *pk, unsigned char *kbuf,
 	return 0;
 }
 
+/*
+ * A private key others can read is worth a warning, not a refusal: a
+ * Kubernetes Secret mounted with the default mode is 0644, and refusing
+ * would turn a hardening advice into an outage.
+ */
+static void
+warn_key_mode(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+		log_warn(LOGGER_TLS, "key %s can be read by its group or "
+		    "others (mode %04o): chmod 0600 it", path,
+		    (unsigned)(st.st_mode & 07777));
+}
+
 /* The private key of the key file, deep-copied; it must match pk. */
 static int
 load_key(struct tls_creds *c, const br_x509_pkey *pk, char *err,
@@ -352,6 +369,7 @@ load_key(struct tls_creds *c, const br_x509_pkey *pk, char *err,
 		pem_list_free(&l);
 		return -1;
 	}
+	warn_key_mode(c->key_path);
 	for (i = 0; i < l.n && !found; i++) {
 		if (strcmp(l.o[i].name, "PRIVATE KEY") != 0 &&
 		    strcmp(l.o[i].name, "EC PRIVATE KEY") != 0 &&

@@ -2,6 +2,7 @@
 Python's ssl module.  Every certificate is made by openssl at run time."""
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -474,3 +475,24 @@ def test_health_listen_serves_probes_in_plain_http_next_to_mtls():
                        text=True, timeout=20)
     eq(r.stdout.strip(), "%s:2: health_listen: 127.0.0.1:%d is already a listen address" % (
         bad.config, port), "the same address twice")
+
+
+def test_key_readable_by_others_is_warned_about():
+    """A private key with group or world permissions is served, with a
+    warning naming the file and its mode (a Secret's default 0644 must
+    not become an outage); a 0600 key gets none."""
+    p = pki()
+    p.issue("loose", "wca", san="DNS:localhost,IP:127.0.0.1")
+    key = p.path("loose.key")
+    for mode, warned in ((0o644, True), (0o600, False)):
+        os.chmod(key, mode)
+        port = free_port()
+        lines = ["tls_cert = " + p.path("loose.crt"), "tls_key = " + key]
+        with Server(text=config(port, lines), port=port, tls=ctx()) as s:
+            eq(request("GET", "/healthz", port=s.port, tls=ctx())[0], 200, "served over TLS")
+            pattern = r"warn tls: key %s can be read by its group or others \(mode %04o\)" % (
+                re.escape(key), mode)
+            if warned:
+                s.wait_log(pattern)
+            else:
+                check("can be read by its group" not in s.stderr(), s.stderr()[-1000:])
