@@ -496,3 +496,10 @@ def test_key_readable_by_others_is_warned_about():
                 s.wait_log(pattern)
             else:
                 check("can be read by its group" not in s.stderr(), s.stderr()[-1000:])
+            # No secret in the log or /status: no line of the key's PEM body.
+            with open(key) as f:
+                body = [l.strip() for l in f if l.strip() and not l.startswith("-----")]
+            st, _, status = request("GET", "/status", port=s.port, tls=ctx())
+            eq(st, 200, "/status")
+            for l in body:
+                check(l not in s.stderr() and l not in status.decode(), "key material leaked")
