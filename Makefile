@@ -135,7 +135,7 @@ build/san/test/%: test/unit/%.c $(SAN_OBJS)
 
 # `make run`: install what is missing (Debian), build, serve the example.
 run: deps all
-	$(BIN) -c $(CONF)
+	$(BIN) -c $(CONF) $$([ "$$(id -u)" -eq 0 ] && echo --allow-root)
 
 deps:
 	@vendor/deps.sh

@@ -6,6 +6,7 @@
  * requests, never inside a handler.
  */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -45,7 +46,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: wca-scheduler [-c FILE] [--check-config] [--version] [--help]\n"
+"usage: wca-scheduler [-c FILE] [--check-config] [--allow-root] [--version]\n"
+"                     [--help]\n"
 "\n"
 "A Kubernetes scheduler extender: kube-scheduler calls POST .../filter,\n"
 ".../prioritize and .../preempt; the server answers with the configured\n"
@@ -55,6 +57,9 @@ usage(FILE *f)
 "                          " CONFIG_DEFAULT_PATH "\n"
 "  --check-config          validate FILE, print 'ok' or one\n"
 "                          'FILE:LINE: message' per problem; exit 0 or 2\n"
+"  --allow-root            run as root without [server] user (as root,\n"
+"                          it otherwise drops to that user after binding,\n"
+"                          or refuses to start without one)\n"
 "  --version               print the version and exit\n"
 "  -h, --help              this text\n"
 "\n"
@@ -132,6 +137,38 @@ print_errors(FILE *f, struct config_errors *e)
 		fprintf(f, "(%zu more problems not shown)\n", e->dropped);
 }
 
+/*
+ * Started as root with [server] user: the listeners are bound and the
+ * keys read, so become that account for good (its group, no other
+ * groups) before anything touches the network.  Not root: nothing to do.
+ */
+static int
+drop_privileges(const struct config *cfg, char *err, size_t errlen)
+{
+	uid_t uid = (uid_t)cfg->user_uid;
+	gid_t gid = (gid_t)cfg->user_gid;
+
+	if (cfg->user == NULL)
+		return 0;
+	if (geteuid() != 0) {
+		log_info(LOGGER_SERVER, "user=%s ignored: not started as root",
+		    cfg->user);
+		return 0;
+	}
+	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
+		snprintf(err, errlen, "cannot become user %s: %s", cfg->user,
+		    strerror(errno));
+		return -1;
+	}
+	if (uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+		snprintf(err, errlen, "still root after becoming %s", cfg->user);
+		return -1;
+	}
+	log_info(LOGGER_SERVER, "running as user=%s uid=%lu gid=%lu",
+	    cfg->user, cfg->user_uid, cfg->user_gid);
+	return 0;
+}
+
 static void
 reload(struct app *a)
 {
@@ -156,6 +193,10 @@ reload(struct app *a)
 		    "configuration serves");
 		return;
 	}
+	if ((cfg->user == NULL) != (server_config(a->srv)->user == NULL) ||
+	    (cfg->user && strcmp(cfg->user, server_config(a->srv)->user)))
+		log_warn(LOGGER_SERVER, "a change of [server] user takes effect "
+		    "at the next start");
 	if (server_reload(a->srv, cfg, err, sizeof(err)) < 0) {
 		log_error(LOGGER_SERVER, "reload rejected, the old configuration "
 		    "keeps serving: %s", err);
@@ -242,7 +283,7 @@ main(int argc, char **argv)
 	struct config *cfg;
 	struct app a;
 	char err[256];
-	int i, check = 0;
+	int i, check = 0, allow_root = 0;
 
 	for (i = 1; i < argc; i++) {
 		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
@@ -252,6 +293,8 @@ main(int argc, char **argv)
 			path = argv[i] + 9;
 		else if (!strcmp(argv[i], "--check-config"))
 			check = 1;
+		else if (!strcmp(argv[i], "--allow-root"))
+			allow_root = 1;
 		else if (!strcmp(argv[i], "--version")) {
 			printf("wca-scheduler %s (%s)\n", wca_version,
 			    wca_revision);
@@ -278,6 +321,13 @@ main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	log_set_levels(cfg->levels);
+	if (geteuid() == 0 && cfg->user == NULL && !allow_root) {
+		fprintf(stderr, "wca-scheduler: refusing to run as root: set "
+		    "[server] user = to the account to drop to after binding, "
+		    "or pass --allow-root\n");
+		config_free(cfg);
+		return EXIT_CONFIG;
+	}
 	stats.last_reload_ok = 1;
 	memset(&a, 0, sizeof(a));
 	a.config_path = path;
@@ -295,6 +345,12 @@ main(int argc, char **argv)
 	if (a.srv == NULL) {
 		log_error(LOGGER_SERVER, "cannot start: %s", err);
 		config_free(cfg);
+		loop_free(a.loop);
+		return EXIT_RUNTIME;
+	}
+	if (drop_privileges(cfg, err, sizeof(err)) < 0) {
+		log_error(LOGGER_SERVER, "cannot start: %s", err);
+		server_free(a.srv);
 		loop_free(a.loop);
 		return EXIT_RUNTIME;
 	}

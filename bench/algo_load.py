@@ -111,7 +111,7 @@ def run(binary, algo, url, body_file, seconds):
                 % (port, algo, url))
     log_path = os.path.join(d, "stderr")
     log = open(log_path, "wb")
-    proc = subprocess.Popen(pin(0) + [binary, "-c", conf], stdout=log, stderr=log,
+    proc = subprocess.Popen(pin(0) + [binary, "-c", conf] + (["--allow-root"] if os.geteuid() == 0 else []), stdout=log, stderr=log,
                             stdin=subprocess.DEVNULL)
     rows = []
     try:

@@ -162,7 +162,7 @@ EOF
 
 SERVER_LOG=$TMP/server.log
 log "starting $BIN on 127.0.0.1:$PORT"
-${PIN_SERVER[@]+"${PIN_SERVER[@]}"} "$BIN" -c "$CONF" >"$SERVER_LOG" 2>&1 &
+${PIN_SERVER[@]+"${PIN_SERVER[@]}"} "$BIN" -c "$CONF" $([ "$(id -u)" -eq 0 ] && echo --allow-root) >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 
 # kill -0 succeeds on an exited but unreaped child, so look at its state too.

@@ -53,7 +53,7 @@ def run(binary, body_file, seconds, source_url):
             f.write("[metrics]\nsource = %s\ninterval = 1\ntimeout = 1\nstaleness = 10\n"
                     "max_scrape_size = 256M\n" % source_url)
     log = open(os.path.join(d, "stderr"), "wb")
-    proc = subprocess.Popen(pin(0) + [binary, "-c", conf], stdout=log, stderr=log,
+    proc = subprocess.Popen(pin(0) + [binary, "-c", conf] + (["--allow-root"] if os.geteuid() == 0 else []), stdout=log, stderr=log,
                             stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30

@@ -56,7 +56,7 @@ class Srv:
         with open(conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.log = open(os.path.join(self.dir, "stderr"), "wb")
-        self.proc = subprocess.Popen(pin(0) + [binary, "-c", conf], stdout=self.log,
+        self.proc = subprocess.Popen(pin(0) + [binary, "-c", conf] + (["--allow-root"] if os.geteuid() == 0 else []), stdout=self.log,
                                      stderr=self.log, stdin=subprocess.DEVNULL)
         self.scheme = "https" if tls else "http"
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

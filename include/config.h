@@ -80,6 +80,9 @@ struct config {
 	struct listen_addr *listen;
 	size_t nlisten;
 	char *tls_cert, *tls_key, *client_ca;
+	char *user;			/* extension: drop to it when started as
+					   root; NULL: none */
+	unsigned long user_uid, user_gid;
 	char **client_names;
 	size_t nclient_names;
 	unsigned max_connections;

@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <math.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -558,6 +559,26 @@ k_namespaces(struct loader *L, const char *k, const char *v)
 			C->all_namespaces = 1;
 }
 
+/* The account is looked up here, so a typo fails --check-config. */
+static void
+k_user(struct loader *L, const char *k, const char *v)
+{
+	struct passwd *pw;
+
+	if (*v == '\0')
+		return;
+	errno = 0;
+	pw = getpwnam(v);
+	if (pw == NULL) {
+		errorf(L, L->lineno, "%s: no such user '%s'%s%s", k, v,
+		    errno ? ": " : "", errno ? strerror(errno) : "");
+		return;
+	}
+	set_str(&C->user, v);
+	C->user_uid = (unsigned long)pw->pw_uid;
+	C->user_gid = (unsigned long)pw->pw_gid;
+}
+
 static void
 k_score_mode(struct loader *L, const char *k, const char *v)
 {
@@ -984,6 +1005,7 @@ static const struct key keys[] = {
 	{ SEC_SERVER, "drain_timeout", k_drain_timeout, 0 },
 	{ SEC_SERVER, "namespaces", k_namespaces, 0 },
 	{ SEC_SERVER, "score_mode", k_score_mode, 0 },
+	{ SEC_SERVER, "user", k_user, 0 },
 	{ SEC_ALGORITHM, "name", k_algo_name, 0 },
 	{ SEC_ALGORITHM, "dimensions", k_dimensions, 0 },
 	{ SEC_ALGORITHM, "max_node_score", k_max_node_score, 0 },
@@ -1446,6 +1468,7 @@ config_free(struct config *c)
 	tls_creds_unref(c->metrics_tls);
 	free(c->path);
 	free(c->listen);
+	free(c->user);
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->client_ca);

@@ -180,8 +180,74 @@ def test_bind_failure_exits_1():
     port = s.getsockname()[1]
     try:
         text = "[server]\nlisten = 127.0.0.1:%d\n[algorithm]\nname = NOP\n" % port
-        rc, _, err, _ = run(text=text)
+        rc, _, err, _ = run(*harness.ROOT_ARGS, text=text)
         eq(rc, 1, "status")
         check("bind 127.0.0.1:%d" % port in err, err)
     finally:
         s.close()
+
+
+def _proc_ids(pid):
+    ids = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("Uid", "Gid", "Groups"):
+                ids[k] = v.split()
+    return ids
+
+
+def test_root_drops_to_user_or_needs_allow_root():
+    """Started as root, the server drops to [server] user after binding
+    and reading its files, and refuses to run as root without one unless
+    --allow-root; a user that does not exist is a configuration error."""
+    import pwd
+    import signal
+    import time
+    rc, out, _, path = run("--check-config", text=GOOD.replace(
+        "[algorithm]", "user = no-such-user-here\n[algorithm]"))
+    eq(rc, 2, "unknown user: status")
+    check(out.startswith(path + ":3: user: no such user 'no-such-user-here'"), out)
+    if os.geteuid() != 0:
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        port = harness.free_port()
+        srv = harness.Server(text=GOOD.replace("31999", str(port)).replace(
+            "[algorithm]", "user = %s\n[algorithm]" % me), port=port)
+        with srv:
+            srv.wait_log(r"user=%s ignored: not started as root" % re.escape(me))
+        return
+    port = harness.free_port()
+    text = GOOD.replace("31999", str(port))
+    rc, _, err, _ = run(text=text)
+    eq(rc, 2, "root without user or --allow-root: status")
+    check("refusing to run as root" in err and "--allow-root" in err, err)
+    nobody = pwd.getpwnam("nobody")
+    fd, cfg = tempfile.mkstemp(suffix=".ini")
+    with os.fdopen(fd, "w") as f:
+        f.write(text.replace("[algorithm]", "user = nobody\n[algorithm]"))
+    os.chmod(cfg, 0o644)
+    log = tempfile.TemporaryFile()
+    p = subprocess.Popen([harness.BIN, "-c", cfg], stdin=subprocess.DEVNULL, stdout=log,
+                         stderr=log)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if harness.request("GET", "/healthz", port=port, timeout=1)[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        ids = _proc_ids(p.pid)
+        eq(ids["Uid"], [str(nobody.pw_uid)] * 4, "every uid is nobody's")
+        eq(ids["Gid"], [str(nobody.pw_gid)] * 4, "every gid is nobody's")
+        eq(ids["Groups"], [str(nobody.pw_gid)], "no other groups")
+        eq(harness.request("GET", "/healthz", port=port)[0], 200, "serving as nobody")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(timeout=15)
+        log.seek(0)
+        out = log.read().decode()
+        os.unlink(cfg)
+    eq(rc, 0, "clean exit")
+    check(re.search(r"running as user=nobody uid=%d gid=%d" % (nobody.pw_uid, nobody.pw_gid),
+                    out), out[-2000:])
