@@ -167,12 +167,15 @@ pem_read(const char *path, struct pem_list *l, char *err, size_t errlen)
 	return 0;
 }
 
+/* A PEM object may be empty: its data pointer is then NULL, which
+ * memcpy must not see even for 0 bytes (found by fuzz_pem). */
 static unsigned char *
 dup_bytes(const void *p, size_t n)
 {
 	unsigned char *d = xmalloc(n ? n : 1);
 
-	memcpy(d, p, n);
+	if (n > 0)
+		memcpy(d, p, n);
 	return d;
 }
 
