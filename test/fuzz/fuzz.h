@@ -51,4 +51,15 @@ fuzz_quiet(void)
 	log_set_levels(off);
 }
 
+/* The initialisation of a harness that needs nothing but quiet. */
+#define FUZZ_QUIET_INIT()						\
+int									\
+LLVMFuzzerInitialize(int *argc, char ***argv)				\
+{									\
+	(void)argc;							\
+	(void)argv;							\
+	fuzz_quiet();							\
+	return 0;							\
+}
+
 #endif

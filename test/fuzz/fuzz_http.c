@@ -12,14 +12,7 @@
 
 #define MAX_HEAD 8192
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_QUIET_INIT()
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

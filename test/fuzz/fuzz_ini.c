@@ -41,14 +41,7 @@ __wrap_tls_client_creds_load(const char *ca, const char *cert,
 	return NULL;
 }
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_QUIET_INIT()
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
