@@ -1135,6 +1135,57 @@ hb_scrape(struct ns_store *st, size_t id, double t, double c1_cpu)
 	T_EQ_INT(ns_commit(st, bd, t), NS_OK);
 }
 
+/* What the memo tests share: a configuration, a store of two sources,
+ * a memo, and the answers with and without it. */
+struct memo_case {
+	struct config *cfg;
+	struct ns_store *st;
+	struct algo_memo memo;
+	struct buf with, without;
+};
+
+static int
+memo_case_init(struct memo_case *m, const char *cf,
+    const struct ns_source_spec spec[2])
+{
+	struct config_errors errs;
+
+	memset(m, 0, sizeof(*m));
+	m->cfg = config_load_string("t.ini", cf, strlen(cf), &errs);
+	T_CHECK(m->cfg != NULL);
+	if (m->cfg == NULL) {
+		config_errors_free(&errs);
+		return -1;
+	}
+	m->st = ns_store_new();
+	ns_set_sources(m->st, spec, 2);
+	buf_init(&m->with);
+	buf_init(&m->without);
+	return 0;
+}
+
+/* The filter answer at `now` with the memo and without, compared. */
+static void
+memo_case_answer(struct memo_case *m, double now, const char *req)
+{
+	hb_answer(m->cfg, m->st, now, &m->memo, req, &m->with);
+	hb_answer(m->cfg, m->st, now, NULL, req, &m->without);
+	if (getenv("T_VERBOSE"))
+		printf("# t=%g %s", now, m->with.p);
+	T_EQ_STR(m->with.p, m->without.p);
+}
+
+static void
+memo_case_free(struct memo_case *m)
+{
+	algo_memo_clear(&m->memo);
+	T_CHECK(m->memo.p == NULL && m->memo.nodes == NULL);
+	buf_free(&m->with);
+	buf_free(&m->without);
+	ns_store_free(m->st);
+	config_free(m->cfg);
+}
+
 /*
  * HierBAR's table kept in the memo between calls gives exactly the
  * answer of a table built for the call: reused while the store is
@@ -1159,45 +1210,25 @@ test_hierbar_memo(void)
 	struct ns_source_spec spec[2] = {
 		{ "http://127.0.0.1:9/a", NULL }, { "http://127.0.0.1:9/b", NULL }
 	};
-	struct config_errors errs;
-	struct config *cfg = config_load_string("t.ini", cf, sizeof(cf) - 1,
-	    &errs);
-	struct ns_store *st = ns_store_new();
-	struct algo_memo memo = { NULL, NULL, NULL, NULL };
-	struct buf with, without;
+	struct memo_case m;
 	const void *kept = NULL;
 	size_t k;
 
-	T_CHECK(cfg != NULL);
-	if (cfg == NULL) {
-		ns_store_free(st);
+	if (memo_case_init(&m, cf, spec) < 0)
 		return;
-	}
-	buf_init(&with);
-	buf_init(&without);
-	ns_set_sources(st, spec, 2);
-	hb_scrape(st, 1, 0.0, 0);
-	hb_scrape(st, 0, 5.0, 8);
+	hb_scrape(m.st, 1, 0.0, 0);
+	hb_scrape(m.st, 0, 5.0, 8);
 	for (k = 0; k < 4; k++) {
 		if (k == 2)
-			hb_scrape(st, 0, 6.0, 16);
-		hb_answer(cfg, st, when[k], &memo, req, &with);
-		hb_answer(cfg, st, when[k], NULL, req, &without);
-		if (getenv("T_VERBOSE"))
-			printf("# t=%g %s", when[k], with.p);
-		T_EQ_STR(with.p, without.p);
-		T_CHECK(strstr(with.p, want[k]) != NULL);
-		T_CHECK(memo.p != NULL);
+			hb_scrape(m.st, 0, 6.0, 16);
+		memo_case_answer(&m, when[k], req);
+		T_CHECK(strstr(m.with.p, want[k]) != NULL);
+		T_CHECK(m.memo.p != NULL);
 		if (k == 1)
-			T_CHECK(memo.p == kept);	/* reused */
-		kept = memo.p;
+			T_CHECK(m.memo.p == kept);	/* reused */
+		kept = m.memo.p;
 	}
-	algo_memo_clear(&memo);
-	T_CHECK(memo.p == NULL);
-	buf_free(&with);
-	buf_free(&without);
-	ns_store_free(st);
-	config_free(cfg);
+	memo_case_free(&m);
 }
 
 /* statistics.stdev of the spec's worked example (3.6). */
@@ -1546,56 +1577,36 @@ test_node_memo_expires(void)
 		{ "http://127.0.0.1:9/nodes", NULL },
 		{ "http://127.0.0.1:9/apps", NULL }
 	};
-	struct config_errors errs;
-	struct config *cfg = config_load_string("t.ini", cf, sizeof(cf) - 1,
-	    &errs);
-	struct ns_store *st = ns_store_new();
-	struct algo_memo memo = { NULL, NULL, NULL, NULL };
-	struct buf with, without;
+	struct memo_case m;
 	struct ns_builder *bd;
 	const void *kept = NULL;
 	size_t k;
 
-	T_CHECK(cfg != NULL);
-	if (cfg == NULL) {
-		ns_store_free(st);
+	if (memo_case_init(&m, cf, spec) < 0)
 		return;
-	}
-	buf_init(&with);
-	buf_init(&without);
-	ns_set_sources(st, spec, 2);
-	bd = ns_builder_new(st, 0);
+	bd = ns_builder_new(m.st, 0);
 	add(bd, "wca_node_capacity", "node", "n1", "dim", "cpu", 4);
 	add(bd, "wca_node_capacity", "node", "n1", "dim", "mem", 8);
 	add(bd, "wca_node_capacity", "node", "n2", "dim", "cpu", 8);
 	add(bd, "wca_node_capacity", "node", "n2", "dim", "mem", 8);
-	T_EQ_INT(ns_commit(st, bd, 0.0), NS_OK);
-	bd = ns_builder_new(st, 1);
+	T_EQ_INT(ns_commit(m.st, bd, 0.0), NS_OK);
+	bd = ns_builder_new(m.st, 1);
 	add(bd, "wca_app_requested", "app", "s", "dim", "cpu", 1);
 	add(bd, "wca_app_requested", "app", "s", "dim", "mem", 1);
-	T_EQ_INT(ns_commit(st, bd, 5.0), NS_OK);
+	T_EQ_INT(ns_commit(m.st, bd, 5.0), NS_OK);
 	for (k = 0; k < 4; k++) {
-		hb_answer(cfg, st, when[k], &memo, req, &with);
-		hb_answer(cfg, st, when[k], NULL, req, &without);
-		T_EQ_STR(with.p, without.p);
-		if (getenv("T_VERBOSE"))
-			printf("# t=%g %s", when[k], with.p);
-		T_CHECK(memo.nodes != NULL);
+		memo_case_answer(&m, when[k], req);
+		T_CHECK(m.memo.nodes != NULL);
 		if (k == 1 || k == 3)
-			T_CHECK(memo.nodes == kept);	/* kept, not rebuilt */
-		kept = memo.nodes;
+			T_CHECK(m.memo.nodes == kept);	/* kept, not rebuilt */
+		kept = m.memo.nodes;
 		/* fresh: both pass; stale: both fail with the reason */
-		T_CHECK((strstr(with.p, "\"NodeNames\":[\"n1\",\"n2\"]") !=
+		T_CHECK((strstr(m.with.p, "\"NodeNames\":[\"n1\",\"n2\"]") !=
 		    NULL) == (when[k] < 10));
-		T_CHECK((strstr(with.p, "metrics for node n2 are 1") !=
+		T_CHECK((strstr(m.with.p, "metrics for node n2 are 1") !=
 		    NULL) == (when[k] > 10));
 	}
-	algo_memo_clear(&memo);
-	T_CHECK(memo.nodes == NULL);
-	buf_free(&with);
-	buf_free(&without);
-	ns_store_free(st);
-	config_free(cfg);
+	memo_case_free(&m);
 }
 
 T_SUITE(
