@@ -48,6 +48,7 @@
 
 #define READ_CHUNK      (64 * 1024)
 #define ACCEPT_BURST    64
+#define HEALTH_CONNS_MAX 16u	/* health_listen's own, beside max_connections */
 #define ACCEPT_PAUSE_MS 100
 #define CONTINUE_LINE   "HTTP/1.1 100 Continue\r\n\r\n"
 /* How often the TLS files' modification times are looked at. */
@@ -115,6 +116,7 @@ struct server {
 	size_t nls;
 	struct conn *conns;             /* doubly linked, newest first */
 	size_t nconns;
+	size_t nhealth;			/* of those, on health_listen */
 	uint64_t next_id;
 	int draining;
 	const struct scraper *scraper;
@@ -148,6 +150,8 @@ conn_close(struct conn *c, const char *why)
 	if (c->c_next)
 		c->c_next->c_prev = c->c_prev;
 	s->nconns--;
+	if (c->c_health_only)
+		s->nhealth--;
 	stats.open_conns--;
 	buf_free(&c->c_in);
 	buf_free(&c->c_out);
@@ -779,11 +783,15 @@ accept_one(struct server *s, struct listener *ls, int fd,
 	char host[INET6_ADDRSTRLEN] = "?";
 	int one = 1, port = 0;
 
-	if (s->nconns >= s->cfg->max_connections || s->draining) {
+	/* Probes have their own few places, so that clients filling
+	 * max_connections do not make a liveness probe fail. */
+	if (s->draining || (ls->health ? s->nhealth >= HEALTH_CONNS_MAX :
+	    s->nconns - s->nhealth >= s->cfg->max_connections)) {
 		stats.conns_rejected++;
 		log_warn(LOGGER_SERVER, "connection refused reason=%s "
-		    "limit=%u", s->draining ? "draining" : "max_connections",
-		    s->cfg->max_connections);
+		    "limit=%u", s->draining ? "draining" : ls->health ?
+		    "health_listen" : "max_connections", ls->health ?
+		    HEALTH_CONNS_MAX : s->cfg->max_connections);
 		close(fd);
 		return;
 	}
@@ -816,6 +824,8 @@ accept_one(struct server *s, struct listener *ls, int fd,
 		s->conns->c_prev = c;
 	s->conns = c;
 	s->nconns++;
+	if (ls->health)
+		s->nhealth++;
 	stats.open_conns++;
 	stats.conns_accepted++;
 	c->c_health_only = ls->health;

@@ -6,6 +6,8 @@ import time
 
 from harness import (Reader, Server, args_names, build_request, check, connect, eq,
                      free_port, request)
+from harness import DEFAULT_CONFIG
+from harness import metric as harness_metric
 
 BODY = json.dumps(args_names(["n1", "n2"])).encode()
 FILTER_REQ = build_request("POST", "/filter", BODY)
@@ -287,6 +289,44 @@ def test_connection_flood_past_max_connections():
         eq(request("GET", "/healthz", port=s.port)[0], 200, "serving after the flood")
         st, _, m = request("GET", "/metrics", port=s.port)
         check(b"wca_scheduler_connections_rejected_total" in m, "rejections counted")
+
+
+def test_probes_answer_while_clients_fill_max_connections():
+    """health_listen has its own few places: with every one of
+    max_connections held by clients, probes on it still answer (and what
+    was shed shows in /metrics there)."""
+    hport, port = free_port(), free_port()
+    while port == hport:
+        port = free_port()
+    text = DEFAULT_CONFIG.format(
+        listen="127.0.0.1:%d" % port, max_connections=4, max_body="1M", max_header="8K",
+        read_timeout=5, idle_timeout=30, drain_timeout=5, namespaces="default",
+        score_mode="clamp", log_level="info").replace(
+        "[server]\n", "[server]\nhealth_listen = 127.0.0.1:%d\n" % hport, 1)
+    with Server(text=text, port=port) as s:
+        # Hold main-port connections until one is refused (the harness's
+        # own readiness probe may still hold a place for a moment).
+        held, refused = [], None
+        for _ in range(8):
+            c = connect(s.port, timeout=2)
+            c.sendall(build_request("GET", "/healthz"))
+            try:
+                eq(Reader(c).response()[0], 200, "a held connection is served")
+                held.append(c)
+            except (EOFError, OSError):
+                refused = c
+                break
+        check(refused is not None and 3 <= len(held) <= 4,
+              "max_connections = 4 reached: %d held, refused %r" % (len(held), refused))
+        extra = refused
+        for path in ("/healthz", "/readyz"):
+            eq(request("GET", path, port=hport)[0], 200, "probe %s with the limit reached" % path)
+        st, _, m = request("GET", "/metrics", port=hport)
+        eq(st, 200, "/metrics on health_listen")
+        check(harness_metric(m.decode(), "wca_scheduler_connections_rejected_total") >= 1,
+              "the refused connection counted")
+        for c in held + [extra]:
+            c.close()
 
 
 def test_many_parallel_clients():
