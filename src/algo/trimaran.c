@@ -342,14 +342,28 @@ lroc_score(double risk_cpu, double risk_memory)
 
 /* ---- fallback ---- */
 
+/*
+ * kube-scheduler's integer arithmetic where it fits; requests summed from
+ * saturated quantities (9.2e18) do not fit an int64 product, and
+ * converting them would be undefined (found by fuzz_extender), so those
+ * are done in doubles, clamped to 0..100.
+ */
 static void
 least_allocated_add(double req, double alloc, long *sum, long *weights)
 {
-	long long r = (long long)req, a = (long long)alloc;
+	double s;
 
-	if (a <= 0)
+	if (!(alloc > 0))
 		return;
-	*sum += r > a ? 0 : (long)((a - r) * 100 / a);
+	if (!(req <= alloc))
+		s = 0;
+	else if (req >= 0 && alloc < 9e16) {
+		long long r = (long long)req, a = (long long)alloc;
+
+		s = (double)((a - r) * 100 / a);
+	} else
+		s = fmin(fmax(floor((alloc - req) * 100 / alloc), 0), 100);
+	*sum += (long)s;
 	(*weights)++;
 }
 

@@ -981,8 +981,25 @@ test_pod_spec(void)
 	json_doc_free(&d);
 }
 
+/* kube-scheduler's LeastAllocated, and values past int64 products. */
+static void
+test_least_allocated(void)
+{
+	struct ns_res req = { 1000, 2.0 * 1024 * 1024 * 1024 };
+	struct ns_res alloc = { 4000, 8.0 * 1024 * 1024 * 1024 };
+	struct ns_res huge = { 9.3e18, 9.3e18 }, bigger = { 1e19, 1e19 };
+	struct ns_res zero = { 0, 0 };
+
+	T_EQ_INT(tri_least_allocated(&req, &alloc), 75);
+	T_EQ_INT(tri_least_allocated(&alloc, &req), 0);	/* over: 0 */
+	T_EQ_INT(tri_least_allocated(&req, &zero), 0);	/* skipped */
+	T_EQ_INT(tri_least_allocated(&huge, &bigger), 7);
+	T_EQ_INT(tri_least_allocated(&zero, &bigger), 100);
+}
+
 T_SUITE(
 	{ "quantity", test_quantity },
+	{ "least_allocated", test_least_allocated },
 	{ "pod_spec", test_pod_spec },
 	{ "target_load_packing", test_target_load_packing },
 	{ "load_variation_risk", test_load_variation_risk },
