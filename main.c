@@ -117,15 +117,6 @@ signals_setup(char *err, size_t errlen)
 	return 0;
 }
 
-static double
-unix_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 print_errors(FILE *f, struct config_errors *e)
 {
@@ -177,7 +168,7 @@ reload(struct app *a)
 	char err[256];
 	size_t i;
 
-	stats.last_reload_time = unix_now();
+	stats.last_reload_time = loop_unix_now();
 	log_info(LOGGER_SERVER, "reloading configuration path=%s",
 	    a->config_path);
 	notify_send("RELOADING=1");
@@ -312,7 +303,7 @@ main(int argc, char **argv)
 	if (check)
 		return check_config(path);
 
-	stats.start_time = unix_now();
+	stats.start_time = loop_unix_now();
 	stats.last_reload_time = stats.start_time;
 	cfg = config_load(path, &errs);
 	if (cfg == NULL) {

@@ -46,6 +46,9 @@ loop_timer_pending(const struct loop_timer *t)
 uint64_t loop_now(const struct loop *l);
 /* Monotonic microseconds, read from the clock (for latencies). */
 uint64_t loop_clock_us(void);
+/* Wall-clock Unix seconds, read from the clock (for what is dated in
+ * Unix time: start times, pod start times). */
+double loop_unix_now(void);
 
 /* One wait and dispatch; at most `max_wait_ms` (-1: until something). */
 int loop_run_once(struct loop *l, int max_wait_ms);

@@ -85,10 +85,8 @@ static void
 status(const struct router_env *env, struct buf *b, struct response *resp)
 {
 	const struct config *c = env->cfg;
-	struct timespec ts;
 	size_t i;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	resp->status = 200;
 	resp->ctype = "application/json";
 	buf_addc(b, '{');
@@ -109,8 +107,7 @@ status(const struct router_env *env, struct buf *b, struct response *resp)
 	buf_adds(b, ",\"draining\":");
 	buf_adds(b, env->draining ? "true" : "false");
 	buf_adds(b, ",\"uptime_seconds\":");
-	json_write_num(b, (double)ts.tv_sec + ts.tv_nsec / 1e9 -
-	    stats.start_time);
+	json_write_num(b, env->unix_now - stats.start_time);
 	buf_printf(b, ",\"connections\":%zu", env->connections);
 	buf_adds(b, ",\"listen\":[");
 	for (i = 0; i < c->nlisten; i++) {

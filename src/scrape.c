@@ -141,15 +141,6 @@ struct scraper {
 static void source_on_io(struct loop *l, int fd, int revents, void *arg);
 static void source_on_timer(struct loop *l, void *arg);
 
-static double
-wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static uint64_t
 ms_of(double seconds)
 {
@@ -233,7 +224,7 @@ source_fail(struct source *s, enum scrape_error reason, const char *fmt, ...)
 	changed = !s->failing || s->last_reason != reason ||
 	    strcmp(s->last_error, msg) != 0;
 	snprintf(s->last_error, sizeof(s->last_error), "%s", msg);
-	s->last_error_wall = wall_now();
+	s->last_error_wall = loop_unix_now();
 	s->last_reason = reason;
 	s->failing = 1;
 	s->err_total[reason]++;
@@ -255,7 +246,7 @@ source_succeed(struct source *s)
 	s->last_commit_steps = s->commit_steps;
 	s->last_read_us = s->read_max_us;
 	s->last_duration = (double)(now - s->started_ms) / 1000.0;
-	s->last_success_wall = wall_now();
+	s->last_success_wall = loop_unix_now();
 	s->last_success_ms = now;
 	s->last_samples = st->samples;
 	s->last_malformed = st->malformed;

@@ -484,23 +484,13 @@ conn_fail(struct conn *c, int status, const char *reason, int have_head)
 	c->c_in.len = 0;
 }
 
-/* Load-aware scoring compares pod start times (Unix) with metric ages. */
-static double
-unix_time(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 {
 	struct server *s = c->c_srv;
 	struct router_env env = { s->cfg, s->draining, s->nconns,
 	    s->scraper, s->store, (double)loop_now(s->loop) / 1000.0,
-	    &s->memo, c->c_health_only, unix_time() };
+	    &s->memo, c->c_health_only, loop_unix_now() };
 	struct response resp = { 0, NULL, NULL, ROUTE_OTHER, -1 };
 	uint64_t t0 = loop_clock_us(), us;
 	size_t out_before = c->c_out.len;
