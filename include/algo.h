@@ -65,19 +65,12 @@ struct algo_ctx {
 };
 
 /*
- * When what a reader derives from the store at `now` may change by the
- * clock alone: the earliest time a source's data still fresh at `now`
- * turns stale (data already stale stays so).  INFINITY if none.
- */
-double algo_store_expiry(const struct algo_ctx *ctx);
-
-/*
  * Per-node inputs kept between requests in the memo's node slot, by node
  * id: what an algorithm derives from the store for one node that only a
  * commit or the clock changes.  algo_node_memo() returns the slots for
  * `owner` (a tag naming the algorithm family) of `size` bytes each, valid
  * for this call: still the same configuration, store version and no data
- * gone stale since they were made (algo_store_expiry()); else emptied.
+ * gone stale since they were made (ns_fresh_until()); else emptied.
  * NULL when there is no memo or store, or the algorithm logger is at
  * debug (its lines come from the store's views).  A slot holds data for
  * this call when algo_node_slot_valid(); algo_node_slot_fill() marks it

@@ -363,6 +363,13 @@ uint64_t ns_version(const struct ns_store *st);
 /* Returns 0, or -1 for a bad id. */
 int ns_source_stats(const struct ns_store *st, size_t id,
     struct ns_source_stats *out);
+/*
+ * When what readers see at `now` may change by the clock alone: the
+ * earliest time a source whose data is fresh at `now` (no older than
+ * staleness) turns stale; INFINITY when none is.  Stale data stays stale.
+ */
+double ns_fresh_until(const struct ns_store *st, double now,
+    double staleness);
 /* Every byte the store holds (builders excluded). */
 size_t ns_memory_bytes(const struct ns_store *st);
 

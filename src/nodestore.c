@@ -1012,6 +1012,22 @@ ns_source_stats(const struct ns_store *st, size_t id,
 	return 0;
 }
 
+double
+ns_fresh_until(const struct ns_store *st, double now, double staleness)
+{
+	double until = INFINITY;
+	size_t i;
+
+	for (i = 0; i < st->nsrc; i++) {
+		const struct ns_snap *s = st->src[i]->snap;
+
+		if (s != NULL && s->t + staleness >= now &&
+		    s->t + staleness < until)
+			until = s->t + staleness;
+	}
+	return until;
+}
+
 size_t
 ns_memory_bytes(const struct ns_store *st)
 {

@@ -86,7 +86,8 @@ algo_node_memo(const struct algo_ctx *ctx, const char *owner, size_t size)
 	m->cfg = ctx->cfg;
 	m->version = ns_version(ctx->store);
 	m->built = ctx->now;
-	m->expires = algo_store_expiry(ctx);
+	m->expires = ns_fresh_until(ctx->store, ctx->now,
+	    ctx->cfg->staleness);
 	m->gen++;
 	return m;
 }
@@ -107,21 +108,6 @@ void
 algo_node_slot_fill(struct algo_node_memo *m, size_t node_id)
 {
 	m->gens[node_id] = m->gen;
-}
-
-double
-algo_store_expiry(const struct algo_ctx *ctx)
-{
-	double expires = INFINITY, staleness = ctx->cfg->staleness;
-	struct ns_source_stats s;
-	size_t i;
-
-	for (i = 0; ctx->store && i < ns_source_count(ctx->store); i++)
-		if (ns_source_stats(ctx->store, i, &s) == 0 && s.has_data &&
-		    s.success_time + staleness >= ctx->now &&
-		    s.success_time + staleness < expires)
-			expires = s.success_time + staleness;
-	return expires;
 }
 
 int
