@@ -84,8 +84,15 @@ static int
 decode_container(const struct json_doc *d, int c, const char *what,
     struct ns_container *out, char *err, size_t errcap)
 {
+	static const struct {
+		const char *key;
+		unsigned cpu, mem;
+	} lists[2] = {
+		{ "requests", NS_C_REQ_CPU, NS_C_REQ_MEM },
+		{ "limits", NS_C_LIM_CPU, NS_C_LIM_MEM },
+	};
 	char path[160];
-	int res, list;
+	int res, list, i;
 
 	if (d->tok[c].type != JSON_OBJECT)
 		return json_type_error(d, c, what, "an object", err, errcap);
@@ -93,18 +100,17 @@ decode_container(const struct json_doc *d, int c, const char *what,
 	if (json_opt_member(d, c, "resources", JSON_OBJECT, path, &res, err,
 	    errcap) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s.resources.requests", what);
-	if (json_opt_member(d, res, "requests", JSON_OBJECT, path, &list, err,
-	    errcap) < 0 || (list >= 0 && podres_resource_list(d, list, path,
-	    &out->req, &out->flags, NS_C_REQ_CPU, NS_C_REQ_MEM, err,
-	    errcap) < 0))
-		return -1;
-	snprintf(path, sizeof(path), "%s.resources.limits", what);
-	if (json_opt_member(d, res, "limits", JSON_OBJECT, path, &list, err,
-	    errcap) < 0 || (list >= 0 && podres_resource_list(d, list, path,
-	    &out->lim, &out->flags, NS_C_LIM_CPU, NS_C_LIM_MEM, err,
-	    errcap) < 0))
-		return -1;
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s.resources.%s", what,
+		    lists[i].key);
+		if (json_opt_member(d, res, lists[i].key, JSON_OBJECT, path,
+		    &list, err, errcap) < 0)
+			return -1;
+		if (list >= 0 && podres_resource_list(d, list, path,
+		    i == 0 ? &out->req : &out->lim, &out->flags, lists[i].cpu,
+		    lists[i].mem, err, errcap) < 0)
+			return -1;
+	}
 	return 0;
 }
 
