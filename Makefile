@@ -64,7 +64,7 @@ STATIC_BIN := build/static/wca-scheduler
 SAN_BIN   := build/san/wca-scheduler
 CONF      := conf/wca-scheduler.ini
 
-.PHONY: all static release run test unit e2e bench fuzz fuzz-build clean install deps check-deps vendor-src FORCE
+.PHONY: all static release run test unit e2e bench fuzz fuzz-build soak clean install deps check-deps vendor-src FORCE
 all: check-deps $(BIN)
 
 # Point at the install line instead of a wall of missing-header errors.
@@ -147,6 +147,15 @@ vendor-src:
 # the end-to-end tests once more on the static release binary.
 test: deps check-deps $(BIN) $(TESTS) $(SAN_BIN) $(SAN_TESTS) $(STATIC_BIN) $(FUZZ_BINS)
 	@test/run.sh
+
+# The chaos soak (test/soak/soak.py, docs/robustness.md): SOAK_SECONDS of
+# valid and hostile traffic against the static build, then
+# SOAK_VALGRIND_SECONDS of it under valgrind.  `make test` runs 60 s.
+SOAK_SECONDS ?= 600
+SOAK_VALGRIND_SECONDS ?= 30
+soak: deps check-deps $(BIN) $(STATIC_BIN)
+	@SOAK_SECONDS=$(SOAK_SECONDS) SOAK_VALGRIND_SECONDS=$(SOAK_VALGRIND_SECONDS) \
+	    python3 test/soak/soak.py
 
 unit: $(TESTS)
 	@for t in $(TESTS); do $$t || exit 1; done

@@ -5,10 +5,14 @@
 -- Headers match kube-scheduler v1.24: Content-Type: application/json and
 -- Accept-Encoding: gzip (Go's transport adds it); wrk adds Content-Length.
 -- Any status other than 200 counts as an error, as do wrk's socket errors
--- (connect, read, write, timeout).  done() prints one line:
+-- (connect, read, write, timeout).  With EXPECT_FILE set, so does every
+-- answer whose body is not exactly that file (the soak's correctness
+-- check).  DELAY_MS paces each connection: it waits that long between an
+-- answer and its next request (the soak's fixed offered load); wrk's
+-- latencies do not include the wait.  done() prints one line:
 --
 --   RESULT rps=1234.56 p50_us=512 p99_us=1400 mean_us=600.1 max_us=2100
---          requests=3704 bytes_in=... non200=0 socket_errors=0 errors=0
+--          requests=3704 bytes_in=... non200=0 wrong=0 socket_errors=0 errors=0
 --
 -- Latencies are wrk's (microseconds, from the first byte written to the end
 -- of the response).  The body is read once per Lua state (main + one per
@@ -27,11 +31,30 @@ end
 local body = f:read("*a")
 f:close()
 
+local expect = nil
+local epath = os.getenv("EXPECT_FILE")
+if epath ~= nil and epath ~= "" then
+   local ef, eerr = io.open(epath, "rb")
+   if ef == nil then
+      io.stderr:write("wrk-post.lua: cannot open EXPECT_FILE: " .. tostring(eerr) .. "\n")
+      os.exit(2)
+   end
+   expect = ef:read("*a")
+   ef:close()
+end
+
 wrk.method = "POST"
 wrk.body = body
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept-Encoding"] = "gzip"
 wrk.headers["User-Agent"] = "kube-scheduler/v1.24.3 (linux/amd64) kubernetes/ad3338546da"
+
+local delay_ms = tonumber(os.getenv("DELAY_MS") or "0") or 0
+if delay_ms > 0 then
+   function delay()
+      return delay_ms
+   end
+end
 
 -- Main state: keep the threads so done() can collect their counters.
 local threads = {}
@@ -44,19 +67,23 @@ end
 function init(args)
    non200 = 0
    first_bad = 0
+   wrong = 0
 end
 
 function response(status, headers, resp_body)
    if status ~= 200 then
       non200 = non200 + 1
       if first_bad == 0 then first_bad = status end
+   elseif expect ~= nil and resp_body ~= expect then
+      wrong = wrong + 1
    end
 end
 
 function done(summary, latency, requests)
-   local bad, first = 0, 0
+   local bad, first, wrong_all = 0, 0, 0
    for _, t in ipairs(threads) do
       bad = bad + (t:get("non200") or 0)
+      wrong_all = wrong_all + (t:get("wrong") or 0)
       local fb = t:get("first_bad") or 0
       if first == 0 and fb ~= 0 then first = fb end
    end
@@ -74,7 +101,8 @@ function done(summary, latency, requests)
    end
    io.write(string.format(
       "RESULT rps=%.2f p50_us=%d p99_us=%d mean_us=%.1f max_us=%d " ..
-      "requests=%d bytes_in=%d non200=%d first_non200=%d socket_errors=%d errors=%d\n",
+      "requests=%d bytes_in=%d non200=%d first_non200=%d wrong=%d " ..
+      "socket_errors=%d errors=%d\n",
       rps, p50, p99, mean, max, summary.requests, summary.bytes,
-      bad, first, sock, bad + sock))
+      bad, first, wrong_all, sock, bad + wrong_all + sock))
 end

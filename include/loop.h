@@ -46,6 +46,10 @@ loop_timer_pending(const struct loop_timer *t)
 uint64_t loop_now(const struct loop *l);
 /* Monotonic microseconds, read from the clock (for latencies). */
 uint64_t loop_clock_us(void);
+
+/* Microseconds the loop has spent working (outside poll()) since it was
+ * made: its share of a core is the rate of this. */
+uint64_t loop_busy_us(const struct loop *l);
 /* Wall-clock Unix seconds, read from the clock (for what is dated in
  * Unix time: start times, pod start times). */
 double loop_unix_now(void);

@@ -41,6 +41,7 @@ struct stats {
 	uint64_t passed_through[VERB_COUNT];
 	uint64_t conns_accepted, conns_rejected, conns_timed_out;
 	uint64_t open_conns;
+	uint64_t loop_busy_us;		/* loop_busy_us(), as of the request */
 	uint64_t reloads_ok, reloads_failed;
 	/* TLS serving. */
 	int tls_on;

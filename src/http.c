@@ -6,11 +6,11 @@
 /*
  * Limits and choices not fixed by http.h:
  *
- * - A head that has not ended within max_head bytes fails with 431, even
- *   when the request line alone is that long: one status for "your head
- *   is too big" keeps the server simple, and kube-scheduler never sends
- *   long targets.  Leading empty lines count against max_head too, since
- *   they occupy the same buffer.
+ * - A head that has not ended within max_head bytes fails with 431 when
+ *   its request line ended, and with 400 when the request line alone is
+ *   that long (not 414: the only client we serve never sends long targets,
+ *   and every framing error is one 400 that closes).  Leading empty lines
+ *   count against max_head too, since they occupy the same buffer.
  * - Line ends are CR LF only: a CR not followed by LF and a LF not
  *   preceded by CR are a 400 anywhere, so that no two parsers on the path
  *   can disagree about where a line ends (RFC 9112 2.2 lets a recipient
@@ -556,6 +556,10 @@ http_parse_head(char *buf, size_t len, size_t *scan_from, size_t max_head,
 	if (r == -1)
 		return fail(status, reason, 400, "bare CR or LF in head");
 	if (r == 0) {
+		if (len >= max_head && start < max_head &&
+		    !memchr(buf + start, '\n', max_head - start))
+			return fail(status, reason, 400,
+			    "request line too long");
 		if (len >= max_head)
 			return fail(status, reason, 431,
 			    "request header fields too large");

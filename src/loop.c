@@ -31,6 +31,8 @@ struct loop {
 	struct loop_timer **heap;
 	size_t nheap, capheap;
 	uint64_t now;
+	uint64_t woke_us;	/* when the last poll() returned; 0 before */
+	uint64_t busy_us;	/* time between a poll()'s return and the next */
 };
 
 uint64_t
@@ -51,10 +53,19 @@ loop_unix_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void
+static uint64_t
 refresh_now(struct loop *l)
 {
-	l->now = loop_clock_us() / 1000u;
+	uint64_t us = loop_clock_us();
+
+	l->now = us / 1000u;
+	return us;
+}
+
+uint64_t
+loop_busy_us(const struct loop *l)
+{
+	return l->busy_us;
 }
 
 uint64_t
@@ -258,8 +269,10 @@ loop_run_once(struct loop *l, int max_wait_ms)
 {
 	size_t i, nready = 0;
 	int timeout = max_wait_ms, n;
+	uint64_t t = refresh_now(l);
 
-	refresh_now(l);
+	if (l->woke_us)
+		l->busy_us += t - l->woke_us;
 	if (l->nheap) {
 		uint64_t when = l->heap[0]->when;
 		int wait = when <= l->now ? 0 :
@@ -271,7 +284,7 @@ loop_run_once(struct loop *l, int max_wait_ms)
 	n = poll(l->pfds, (nfds_t)l->npfds, timeout);
 	if (n < 0 && errno != EINTR)
 		return -1;
-	refresh_now(l);
+	l->woke_us = refresh_now(l);
 	/*
 	 * Collect first, dispatch second: a callback may close and reuse
 	 * fds, which reorders pfds; the generation check skips events for

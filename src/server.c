@@ -495,6 +495,8 @@ conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 	uint64_t t0 = loop_clock_us(), us;
 	size_t out_before = c->c_out.len;
 
+	stats.loop_busy_us = loop_busy_us(s->loop);
+
 	if (!c->c_req.keep_alive || s->draining)
 		c->c_close_after = 1;
 	c->c_body.len = 0;

@@ -189,6 +189,11 @@ stats_render(struct buf *o, const char *algorithm)
 	    "Client connections accepted.", stats.conns_accepted);
 	stats_scalar(o, "wca_scheduler_connections_rejected_total", "counter",
 	    "Connections closed at once because max_connections was reached.", stats.conns_rejected);
+	stats_metric_head(o, "wca_scheduler_event_loop_busy_seconds_total",
+	    "counter", "Time the event loop spent working rather than waiting "
+	    "in poll(); a rate near 1 means its core is saturated.");
+	buf_printf(o, "wca_scheduler_event_loop_busy_seconds_total %.6f\n",
+	    (double)stats.loop_busy_us / 1e6);
 	stats_scalar(o, "wca_scheduler_connections_timed_out_total", "counter",
 	    "Connections closed by read_timeout or idle_timeout.", stats.conns_timed_out);
 	stats_metric_head(o, "wca_scheduler_config_reloads_total", "counter",

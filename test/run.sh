@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run every suite against the normal build and against the AddressSanitizer
 # + UndefinedBehaviorSanitizer build, and the end-to-end suite once more
-# against the static musl release binary.  Each suite prints
+# against the static musl release binary, then every fuzzer and the chaos
+# soak briefly.  Each suite prints
 # TAP lines ("ok N - name" / "not ok N - name" / "ok N - name # SKIP why");
 # this script counts them and prints the one closing line
 #   N passed, N failed, N skipped
@@ -69,6 +70,10 @@ run_suite e2e-static "$PYTHON" test/e2e/run.py --bin build/static/wca-scheduler
 # Every fuzzer briefly, after replaying its regression inputs; `make fuzz`
 # runs them for longer.
 run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" test/fuzz/run.sh
+
+# The chaos soak, short (`make soak` runs 10 minutes).
+run_suite soak env SOAK_SECONDS="${SOAK_SECONDS:-60}" \
+	SOAK_VALGRIND_SECONDS="${SOAK_VALGRIND_SECONDS:-20}" "$PYTHON" test/soak/soak.py
 
 [ -n "$crashed" ] && echo "suites that exited badly:$crashed (logs in $LOG)"
 echo "$pass passed, $fail failed, $skip skipped"

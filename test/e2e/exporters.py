@@ -69,9 +69,11 @@ class FakeExporter:
     In mode ok, `body` may be a function called for each request.
     A mode may be changed while running (`exp.mode = ...`); `down()` closes
     the listening socket so later connects are refused.  tls: a server-side
-    ssl.SSLContext makes it an https exporter (host: the URL's host)."""
+    ssl.SSLContext makes it an https exporter (host: the URL's host); port:
+    listen there (a source that comes back after down())."""
 
-    def __init__(self, mode="ok", body=b"", status=500, drip=0.2, tls=None, host="127.0.0.1"):
+    def __init__(self, mode="ok", body=b"", status=500, drip=0.2, tls=None, host="127.0.0.1",
+                 port=None):
         self.tls = tls
         self.host = host
         self.tls_errors = []
@@ -79,7 +81,7 @@ class FakeExporter:
         self.body = body
         self.status = status
         self.drip = drip
-        self.port = free_port()
+        self.port = port or free_port()
         self.requests = 0
         self.last_request = b""
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

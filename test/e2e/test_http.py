@@ -154,8 +154,10 @@ def test_connection_close():
 
 
 def test_malformed_heads_get_400():
-    with Server() as s:
-        for raw in (b"GARBAGE\r\n\r\n", b"GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n",
+    with Server(max_header="8K") as s:
+        for raw in (b"GARBAGE\r\n\r\n",
+                    # a request line longer than max_header
+                    b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n", b"GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n",
                     b"GET /healthz HTTP/1.1\r\nX: a\x00b\r\n\r\n",
                     b"POST /filter HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
                     b"POST /filter HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",

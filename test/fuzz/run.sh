@@ -9,12 +9,19 @@
 #   FUZZ_SECONDS  per harness (default 60)
 #   FUZZ_ONLY     harness names to run (default: all)
 #   FUZZ_LOG      log directory (default build/fuzz/logs)
+#   FUZZ_TIMEOUT  seconds one input may take (default 10; libFuzzer counts
+#                 wall time, so a run at nice 19 on a busy machine needs more)
+#   FUZZ_TALLY    file each run appends "date harness seconds executions
+#                 result" to (default build/fuzz/executions.tsv; the
+#                 totals in docs/robustness.md are summed from it by
+#                 test/fuzz/tally.sh)
 set -u
 cd "$(dirname "$0")/../.."
 SECS=${FUZZ_SECONDS:-60}
 NAMES=${FUZZ_ONLY:-"http extender promtext ini pem tls"}
 OUT=build/fuzz
 LOG=${FUZZ_LOG:-$OUT/logs}
+TALLY=${FUZZ_TALLY:-$OUT/executions.tsv}
 mkdir -p "$LOG"
 export WCA_FUZZ_PKI=$PWD/$OUT/pki
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
@@ -58,7 +65,7 @@ for name in $NAMES; do
 			continue
 		fi
 	fi
-	"$bin" -max_total_time="$SECS" -max_len=65536 -timeout=10 \
+	"$bin" -max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-10}" \
 	    -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$art/" \
 	    "$corpus" test/fuzz/corpus/$name >"$LOG/$name.log" 2>&1
 	rc=$?
@@ -69,6 +76,10 @@ for name in $NAMES; do
 	# crash-, leak-, timeout-, oom- inputs are findings; slow-unit- ones
 	# only say an input took over 10 s of wall time (a stopped process)
 	found=$(ls "$art" | grep -v '^slow-unit-')
+	result=clean
+	if [ "$rc" -ne 0 ] || [ -n "$found" ]; then result=finding; fi
+	printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	    "$name" "$SECS" "$runs" "$result" >>"$TALLY"
 	if [ "$rc" -ne 0 ] || [ -n "$found" ]; then
 		echo "not ok $n - fuzz_$name: finding after $runs runs (exit $rc); input in $art"
 		grep -m5 'ERROR\|runtime error\|SUMMARY' "$LOG/$name.log" | sed 's/^/#   /'
