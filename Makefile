@@ -125,13 +125,17 @@ build/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
+# test_decisions counts the allocations the code under test makes.
+TEST_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+build/test/test_decisions build/san/test/test_decisions: TEST_LDFLAGS := $(TEST_WRAP)
+
 build/test/%: test/unit/%.c $(OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS) -o $@ $< $(OBJS) $(TEST_LDFLAGS) $(LDLIBS)
 
 build/san/test/%: test/unit/%.c $(SAN_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itest/unit $(WARN) $(SAN_FLAGS) -o $@ $< $(SAN_OBJS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itest/unit $(WARN) $(SAN_FLAGS) -o $@ $< $(SAN_OBJS) $(TEST_LDFLAGS) $(LDLIBS)
 
 # `make run`: install what is missing (Debian), build, serve the example.
 run: deps all

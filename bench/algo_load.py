@@ -16,7 +16,9 @@ TargetLoadPacking's recent-placement walk has work).  The window
 statistics are computed when a scrape is committed, not per request, so
 the request's cost does not depend on how full the windows are. The server's own time per request is
 read from its access log (us=, from parsed head to queued answer), so the
-percentiles are server-side and exact. Prints one markdown table."""
+percentiles are server-side and exact. Prints one markdown table.
+ALGO_DECISIONS sets [server] decisions (default: the server's, 256), to
+compare the cost of the decision log (0 turns it off)."""
 import json
 import os
 import re
@@ -104,11 +106,14 @@ def run(binary, algo, url, body_file, seconds):
     d = tempfile.mkdtemp(prefix="wca-algo-bench-")
     conf = os.path.join(d, "c.ini")
     with open(conf, "w") as f:
-        f.write("[server]\nlisten = 127.0.0.1:%d\nmax_body = 16M\n[loggers]\n* = warn\nhttp = info\n"
+        dec = os.environ.get("ALGO_DECISIONS")
+        f.write("[server]\nlisten = 127.0.0.1:%d\nmax_body = 16M\n" % port +
+                ("decisions = %s\n" % dec if dec else "") +
+                "[loggers]\n* = warn\nhttp = info\n"
                 "[algorithm]\nname = %s\ndimensions = cpu, mem, membw_read, membw_write\n"
                 "[metrics]\nsource = %s\ninterval = 60\ntimeout = 10\nstaleness = 600\n"
                 "max_scrape_size = 256M\n"
-                % (port, algo, url))
+                % (algo, url))
     log_path = os.path.join(d, "stderr")
     log = open(log_path, "wb")
     proc = subprocess.Popen(pin(0) + [binary, "-c", conf] + (["--allow-root"] if os.geteuid() == 0 else []), stdout=log, stderr=log,

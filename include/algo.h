@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "decisions.h"
 
 struct pod_spec;
 
@@ -62,7 +63,17 @@ struct algo_ctx {
 	double now;                     /* the store's clock, seconds */
 	struct algo_memo *memo;         /* the server's, or NULL: none */
 	double unix_now;                /* `now` as Unix seconds */
+	struct dec_terms *terms;	/* per node, for the decision log;
+					   NULL: nothing is recorded */
 };
+
+/* Where node i's terms go (decisions.h), or NULL when not recorded;
+ * i = n (the call's node count): the pod's own (its requests). */
+static inline struct dec_terms *
+algo_terms(const struct algo_ctx *ctx, size_t i)
+{
+	return ctx->terms ? &ctx->terms[i] : NULL;
+}
 
 /*
  * Per-node inputs kept between requests in the memo's node slot, by node

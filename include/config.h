@@ -86,6 +86,7 @@ struct config {
 	char **client_names;
 	size_t nclient_names;
 	unsigned max_connections;
+	unsigned decisions;		/* kept for /explain; 0: off */
 	uint64_t max_body;
 	uint64_t max_header;
 	double read_timeout, idle_timeout, drain_timeout;

@@ -53,4 +53,13 @@ int ext_handle(enum route r, const struct config *cfg,
     struct ext_scratch *s, const char *body, size_t len, struct buf *out,
     long *nodes);
 
+/* ext_handle(), and every filter and prioritize decision into `log`
+ * (decisions.h; NULL: none). */
+struct dec_log;
+int ext_handle_recorded(enum route r, const struct config *cfg,
+    const struct ns_store *store, double now, double unix_now,
+    struct algo_memo *memo, struct dec_log *log,
+    struct ext_scratch *s, const char *body, size_t len, struct buf *out,
+    long *nodes);
+
 #endif

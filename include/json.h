@@ -139,4 +139,12 @@ void json_write_str(struct buf *b, const char *s, size_t n);
  * fraction, others with the shortest round-trip digits. */
 void json_write_num(struct buf *b, double v);
 
+/* Unix time t as 2026-11-25T03:40:24.123Z; returns out. */
+#define JSON_TIME_LEN 40
+const char *json_format_time(char out[JSON_TIME_LEN], double t);
+
+/* "key": and Unix time t as "2026-11-25T03:40:24.123Z", or null when
+ * !have; no key when key is NULL. */
+void json_write_time(struct buf *out, const char *key, int have, double t);
+
 #endif

@@ -36,6 +36,7 @@ struct router_env {
 	struct algo_memo *memo;         /* the server's algorithm memo */
 	int health_only;                /* a health_listen connection */
 	double unix_now;                /* `now` as Unix seconds */
+	struct dec_log *decisions;	/* recorded and shown; NULL: off */
 };
 
 /* Answer `req` with body[0..len): the body bytes go to `body`. */

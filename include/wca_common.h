@@ -20,6 +20,7 @@ struct wca_node {
 	double used[DIM_COUNT];		/* sum of requests of assigned pods */
 	int has_ratio;			/* membw_read and membw_write coupled */
 	double ratio;			/* cap[membw_read] / cap[membw_write] */
+	double data_t;			/* store clock of the oldest data used */
 };
 
 /*

@@ -524,6 +524,15 @@ k_max_connections(struct loader *L, const char *k, const char *v)
 }
 
 static void
+k_decisions(struct loader *L, const char *k, const char *v)
+{
+	long n;
+
+	if (parse_long(L, k, v, 0, 100000, &n) == 0)
+		C->decisions = (unsigned)n;
+}
+
+static void
 k_max_body(struct loader *L, const char *k, const char *v)
 {
 	/* jsmn offsets are ints: stay well below 2 GiB. */
@@ -999,6 +1008,7 @@ static const struct key keys[] = {
 	{ SEC_SERVER, "client_names", k_client_names, 0 },
 	{ SEC_SERVER, "max_connections", k_max_connections, 0 },
 	{ SEC_SERVER, "max_body", k_max_body, 0 },
+	{ SEC_SERVER, "decisions", k_decisions, 0 },
 	{ SEC_SERVER, "max_header", k_max_header, 0 },
 	{ SEC_SERVER, "read_timeout", k_read_timeout, 0 },
 	{ SEC_SERVER, "idle_timeout", k_idle_timeout, 0 },
@@ -1242,6 +1252,7 @@ set_defaults(struct config *c)
 	int i;
 
 	c->max_connections = 512;
+	c->decisions = 256;
 	c->max_body = 64ULL * 1024 * 1024;
 	c->max_header = 64 * 1024;
 	c->read_timeout = 10;

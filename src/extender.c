@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decisions.h"
 #include "log.h"
+#include "nodestore.h"
 #include "podres.h"
 
 void
@@ -352,7 +354,7 @@ cmp_node_name(const void *x, const void *y)
 static void
 write_priorities(struct buf *out, const struct config *cfg,
     const struct algo *algo, const struct json_doc *d, const struct ext_args *a, const double *prio,
-    struct arena *ar)
+    long *scores, struct arena *ar)
 {
 	const struct ext_node **order;
 	size_t i;
@@ -367,27 +369,76 @@ write_priorities(struct buf *out, const struct config *cfg,
 	buf_addc(out, '[');
 	for (i = 0; i < a->nnodes; i++) {
 		size_t k = (size_t)(order[i] - a->nodes);
+		long score = score_of(cfg, algo, prio[k]);
 
 		if (i)
 			buf_addc(out, ',');
 		buf_adds(out, "{\"Host\":");
 		write_node_name(out, d, order[i]);
 		buf_add(out, ",\"Score\":", 9);
-		buf_add_long(out, score_of(cfg, algo, prio[k]));
+		buf_add_long(out, score);
+		if (scores)
+			scores[k] = score;
 		buf_addc(out, '}');
 	}
 	buf_adds(out, "]\n");
 }
 
+/* Seconds since the newest commit of any source; -1 when none. */
+static double
+data_age(const struct ns_store *store, double now)
+{
+	struct ns_source_stats st;
+	double newest = -1;
+	size_t i;
+
+	for (i = 0; store && i < ns_source_count(store); i++)
+		if (ns_source_stats(store, i, &st) == 0 && st.has_data &&
+		    st.success_time > newest)
+			newest = st.success_time;
+	return newest < 0 ? -1 : now - newest;
+}
+
+/* The decision, into the log (when there is one). */
+static void
+record(struct dec_log *log, enum route r, const struct algo_ctx *ctx,
+    const struct ext_args *a, const char *algorithm, int status,
+    const char *error, const struct filter_out *v, const double *prio,
+    const long *scores)
+{
+	struct dec_input in;
+
+	if (log == NULL)
+		return;
+	memset(&in, 0, sizeof(in));
+	in.verb = r;
+	in.ns = a->pod.ns;
+	in.pod = a->pod.name;
+	in.app = a->pod.app;
+	in.algorithm = algorithm;
+	in.unix_now = ctx->unix_now;
+	in.data_age = data_age(ctx->store, ctx->now);
+	in.status = status;
+	in.error = error;
+	in.nodes = a->nodes;
+	in.n = a->nnodes;
+	in.verdicts = v;
+	in.priority = prio;
+	in.score = scores;
+	in.terms = ctx->terms;
+	in.pod_terms = ctx->terms ? &ctx->terms[a->nnodes] : NULL;
+	dec_record(log, &in);
+}
+
 static int
 handle_filter_or_prioritize(enum route r, const struct config *cfg,
     const struct ns_store *store, double now, double unix_now,
-    struct algo_memo *memo,
+    struct algo_memo *memo, struct dec_log *log,
     struct ext_scratch *s, struct buf *out, long *nodes)
 {
 	const struct algo *algo = algo_for(cfg->algo);
 	struct algo_ctx ctx = { cfg, &s->doc, &s->arena, store, now, memo,
-	    unix_now };
+	    unix_now, NULL };
 	struct ext_args a;
 	struct pod_spec spec;
 	char err[EXT_ERR_LEN];
@@ -405,6 +456,9 @@ handle_filter_or_prioritize(enum route r, const struct config *cfg,
 			write_filter(out, &s->doc, &a, NULL, NULL);
 		else
 			buf_adds(out, "[]\n");
+		if (r == ROUTE_FILTER)
+			record(log, r, &ctx, &a, "none (namespace not judged)",
+			    200, NULL, NULL, NULL, NULL);
 		return 200;
 	}
 	if (algo->needs & ALGO_NEEDS_POD_SPEC) {
@@ -415,6 +469,11 @@ handle_filter_or_prioritize(enum route r, const struct config *cfg,
 		}
 		a.pod.spec = &spec;
 	}
+	if (log != NULL) {
+		ctx.terms = arena_alloc(&s->arena,
+		    (a.nnodes + 1) * sizeof(*ctx.terms));
+		memset(ctx.terms, 0, (a.nnodes + 1) * sizeof(*ctx.terms));
+	}
 	if (r == ROUTE_FILTER) {
 		struct filter_out *v = arena_alloc(&s->arena,
 		    (a.nnodes + 1) * sizeof(*v));
@@ -422,12 +481,19 @@ handle_filter_or_prioritize(enum route r, const struct config *cfg,
 		    a.nnodes, v);
 
 		write_filter(out, &s->doc, &a, v, error);
+		record(log, r, &ctx, &a, algo_name(cfg->algo), 200, error,
+		    error ? NULL : v, NULL, NULL);
 	} else {
 		double *prio = arena_alloc(&s->arena,
 		    (a.nnodes + 1) * sizeof(*prio));
+		long *scores = log ? arena_alloc(&s->arena,
+		    (a.nnodes + 1) * sizeof(*scores)) : NULL;
 
 		algo->prioritize(&ctx, &a.pod, a.nodes, a.nnodes, prio);
-		write_priorities(out, cfg, algo, &s->doc, &a, prio, &s->arena);
+		write_priorities(out, cfg, algo, &s->doc, &a, prio, scores,
+		    &s->arena);
+		record(log, r, &ctx, &a, algo_name(cfg->algo), 200, NULL,
+		    NULL, prio, scores);
 	}
 	return 200;
 }
@@ -538,6 +604,17 @@ ext_handle(enum route r, const struct config *cfg,
     struct ext_scratch *s, const char *body, size_t len, struct buf *out,
     long *nodes)
 {
+	return ext_handle_recorded(r, cfg, store, now, unix_now, memo, NULL,
+	    s, body, len, out, nodes);
+}
+
+int
+ext_handle_recorded(enum route r, const struct config *cfg,
+    const struct ns_store *store, double now, double unix_now,
+    struct algo_memo *memo, struct dec_log *log,
+    struct ext_scratch *s, const char *body, size_t len, struct buf *out,
+    long *nodes)
+{
 	char err[JSON_ERR_LEN];
 	int status;
 
@@ -551,7 +628,6 @@ ext_handle(enum route r, const struct config *cfg,
 		status = handle_preempt(s, out, nodes);
 	else
 		status = handle_filter_or_prioritize(r, cfg, store, now, unix_now,
-		    memo,
-		    s, out, nodes);
+		    memo, log, s, out, nodes);
 	return status;
 }

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define JSMN_STATIC
 #define JSMN_STRICT
@@ -1154,4 +1155,32 @@ json_opt_member(const struct json_doc *d, int obj, const char *key,
 		    errcap);
 	*out = v;
 	return 0;
+}
+
+const char *
+json_format_time(char out[JSON_TIME_LEN], double t)
+{
+	char ts[32];
+	struct tm tm;
+	time_t sec = (time_t)t;
+
+	gmtime_r(&sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, JSON_TIME_LEN, "%.24s.%03dZ", ts,
+	    (int)((t - (double)sec) * 1000));
+	return out;
+}
+
+void
+json_write_time(struct buf *out, const char *key, int have, double t)
+{
+	char ts[JSON_TIME_LEN];
+
+	if (key != NULL)
+		buf_printf(out, "\"%s\":", key);
+	if (!have) {
+		buf_adds(out, "null");
+		return;
+	}
+	buf_printf(out, "\"%s\"", json_format_time(ts, t));
 }

@@ -1,8 +1,12 @@
 #include "router.h"
 
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "decisions.h"
 #include "json.h"
 #include "log.h"
 #include "nodestore.h"
@@ -138,6 +142,101 @@ status(const struct router_env *env, struct buf *b, struct response *resp)
 	    env->store ? ns_app_count(env->store) : 0);
 }
 
+/*
+ * The pod= value of a query ("pod=NS/NAME", %XX decoded) into out;
+ * 1 found, 0 absent, -1 malformed.
+ */
+static int
+query_pod(struct http_span q, char *out, size_t cap, size_t *len)
+{
+	size_t i = 0, n = 0;
+
+	while (i < q.n) {
+		size_t end = i;
+
+		while (end < q.n && q.p[end] != '&')
+			end++;
+		if (end - i >= 4 && memcmp(q.p + i, "pod=", 4) == 0) {
+			for (i += 4; i < end; i++) {
+				int c = (unsigned char)q.p[i];
+
+				if (c == '%') {
+					char hex[3];
+
+					if (i + 2 >= end)
+						return -1;
+					hex[0] = q.p[i + 1];
+					hex[1] = q.p[i + 2];
+					hex[2] = '\0';
+					if (!isxdigit((unsigned char)hex[0]) ||
+					    !isxdigit((unsigned char)hex[1]))
+						return -1;
+					c = (int)strtol(hex, NULL, 16);
+					i += 2;
+				} else if (c == '+')
+					c = ' ';
+				if (n + 1 >= cap)
+					return -1;
+				out[n++] = (char)c;
+			}
+			out[n] = '\0';
+			*len = n;
+			return 1;
+		}
+		i = end + 1;
+	}
+	return 0;
+}
+
+static void
+explain(const struct router_env *env, const struct http_request *req,
+    struct buf *body, struct response *resp)
+{
+	char pod[2 * DEC_NAME_MAX + 2];
+	const char *slash;
+	size_t len;
+	int r;
+
+	if (env->decisions == NULL) {
+		router_error(404, "the decision log is off ([server] decisions "
+		    "= 0)", body, resp);
+		return;
+	}
+	r = query_pod(req->query, pod, sizeof(pod), &len);
+	if (r < 0) {
+		router_error(400, "explain: pod= must be NAMESPACE/NAME", body,
+		    resp);
+		return;
+	}
+	if (r == 0) {
+		if (!dec_explain_text(env->decisions, body)) {
+			text(404, "no decision recorded yet\n", body, resp);
+			return;
+		}
+		resp->status = 200;
+		resp->ctype = "text/plain; charset=utf-8";
+		return;
+	}
+	slash = memchr(pod, '/', len);
+	if (slash == NULL || slash == pod || slash + 1 == pod + len) {
+		router_error(400, "explain: pod= must be NAMESPACE/NAME", body,
+		    resp);
+		return;
+	}
+	if (dec_explain_json(env->decisions, pod, (size_t)(slash - pod),
+	    slash + 1, len - (size_t)(slash - pod) - 1, body) == 0) {
+		char msg[2 * DEC_NAME_MAX + 128];
+
+		body->len = 0;
+		snprintf(msg, sizeof(msg), "no decision about pod %s among the "
+		    "last %zu kept", pod, dec_log_size(env->decisions));
+		router_error(404, msg, body, resp);
+		return;
+	}
+	resp->status = 200;
+	resp->ctype = "application/json";
+}
+
 static int
 is_get(const struct http_request *req)
 {
@@ -172,8 +271,9 @@ router_dispatch(const struct router_env *env, const struct http_request *req,
 			return;
 		}
 		resp->ctype = "application/json";
-		resp->status = ext_handle(r, env->cfg, env->store, env->now,
-		    env->unix_now, env->memo, scratch, reqbody, len, body, &resp->nodes);
+		resp->status = ext_handle_recorded(r, env->cfg, env->store,
+		    env->now, env->unix_now, env->memo, env->decisions, scratch,
+		    reqbody, len, body, &resp->nodes);
 		return;
 	case ROUTE_OTHER:
 		router_error(404, "not found", body, resp);
@@ -204,6 +304,9 @@ router_dispatch(const struct router_env *env, const struct http_request *req,
 		return;
 	case ROUTE_STATUS:
 		status(env, body, resp);
+		return;
+	case ROUTE_EXPLAIN:
+		explain(env, req, body, resp);
 		return;
 	case ROUTE_NODES:
 		resp->status = 200;

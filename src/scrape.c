@@ -981,23 +981,6 @@ scraper_ready(const struct scraper *sc, struct buf *why)
 	return ready;
 }
 
-static void
-json_time_or_null(struct buf *out, const char *key, int have, double t)
-{
-	char ts[40];
-	struct tm tm;
-	time_t sec = (time_t)t;
-
-	buf_printf(out, "\"%s\":", key);
-	if (!have) {
-		buf_adds(out, "null");
-		return;
-	}
-	gmtime_r(&sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	buf_printf(out, "\"%s.%03dZ\"", ts, (int)((t - (double)sec) * 1000));
-}
-
 void
 scraper_status_json(const struct scraper *sc, struct buf *out)
 {
@@ -1025,7 +1008,7 @@ scraper_status_json(const struct scraper *sc, struct buf *out)
 		buf_adds(out, age >= 0 && age <= sc->staleness ? "true" :
 		    "false");
 		buf_addc(out, ',');
-		json_time_or_null(out, "last_success", s->ever_ok,
+		json_write_time(out, "last_success", s->ever_ok,
 		    s->last_success_wall);
 		buf_adds(out, ",\"age_seconds\":");
 		if (age >= 0)
@@ -1039,7 +1022,7 @@ scraper_status_json(const struct scraper *sc, struct buf *out)
 		else
 			buf_adds(out, "null");
 		buf_addc(out, ',');
-		json_time_or_null(out, "last_error_time", s->failing,
+		json_write_time(out, "last_error_time", s->failing,
 		    s->last_error_wall);
 		buf_adds(out, ",\"duration_seconds\":");
 		json_write_num(out, s->last_duration);

@@ -122,6 +122,9 @@ struct server {
 	const struct scraper *scraper;
 	const struct ns_store *store;
 	struct algo_memo memo;          /* cleared with each new config */
+	struct dec_log *decisions;	/* [server] decisions; NULL: off */
+	uint64_t refused_logged;	/* loop ms of the last refusal logged */
+	unsigned long refused_unlogged;	/* refusals since, not logged */
 
 	struct tls_creds *tls;          /* NULL: plain HTTP */
 	struct loop_timer tls_timer;    /* file checks */
@@ -490,7 +493,7 @@ conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 	struct server *s = c->c_srv;
 	struct router_env env = { s->cfg, s->draining, s->nconns,
 	    s->scraper, s->store, (double)loop_now(s->loop) / 1000.0,
-	    &s->memo, c->c_health_only, loop_unix_now() };
+	    &s->memo, c->c_health_only, loop_unix_now(), s->decisions };
 	struct response resp = { 0, NULL, NULL, ROUTE_OTHER, -1 };
 	uint64_t t0 = loop_clock_us(), us;
 	size_t out_before = c->c_out.len;
@@ -779,11 +782,22 @@ accept_one(struct server *s, struct listener *ls, int fd,
 	 * max_connections do not make a liveness probe fail. */
 	if (s->draining || (ls->health ? s->nhealth >= HEALTH_CONNS_MAX :
 	    s->nconns - s->nhealth >= s->cfg->max_connections)) {
+		uint64_t now = loop_now(s->loop);
+
 		stats.conns_rejected++;
-		log_warn(LOGGER_SERVER, "connection refused reason=%s "
-		    "limit=%u", s->draining ? "draining" : ls->health ?
-		    "health_listen" : "max_connections", ls->health ?
-		    HEALTH_CONNS_MAX : s->cfg->max_connections);
+		/* A flood must not become a flood of log lines: one a second,
+		 * with the count of those not logged. */
+		if (s->refused_logged == 0 || now - s->refused_logged >= 1000) {
+			log_warn(LOGGER_SERVER, "connection refused reason=%s "
+			    "limit=%u refused_since_last_line=%lu",
+			    s->draining ? "draining" : ls->health ?
+			    "health_listen" : "max_connections", ls->health ?
+			    HEALTH_CONNS_MAX : s->cfg->max_connections,
+			    s->refused_unlogged);
+			s->refused_logged = now ? now : 1;
+			s->refused_unlogged = 0;
+		} else
+			s->refused_unlogged++;
 		close(fd);
 		return;
 	}
@@ -1048,6 +1062,7 @@ server_new(struct loop *l, struct config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	s->cfg = cfg;
+	s->decisions = dec_log_new(cfg->decisions);
 	tls_install(s, cfg->tls ? tls_creds_ref(cfg->tls) : NULL);
 	return s;
 }
@@ -1063,6 +1078,11 @@ server_reload(struct server *s, struct config *cfg, char *err,
 	if (listeners_apply(s, cfg, err, errlen) < 0)
 		return -1;
 	algo_memo_clear(&s->memo);
+	/* A new size starts an empty log; the same size keeps what it has. */
+	if (cfg->decisions != dec_log_size(s->decisions)) {
+		dec_log_free(s->decisions);
+		s->decisions = dec_log_new(cfg->decisions);
+	}
 	config_free(s->cfg);
 	s->cfg = cfg;
 	if (cfg->tls != NULL)
@@ -1125,6 +1145,7 @@ server_free(struct server *s)
 	listeners_close(s, s->ls, s->nls);
 	free(s->ls);
 	algo_memo_clear(&s->memo);
+	dec_log_free(s->decisions);
 	loop_timer_cancel(s->loop, &s->tls_timer);
 	tls_creds_unref(s->tls);
 	config_free(s->cfg);

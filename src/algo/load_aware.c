@@ -245,6 +245,41 @@ la_fallback(const struct algo_ctx *ctx, const struct la_pod *pod,
 	return tri_least_allocated(&req, &n->allocatable);
 }
 
+/* The decision log's view of one node: what the three algorithms read. */
+static void
+note_node(const struct algo_ctx *ctx, struct dec_terms *t,
+    const struct la_node *node)
+{
+	static const enum term cpu[3] = { TERM_CPU_UTIL, TERM_CPU_AVG,
+	    TERM_CPU_STD };
+	static const enum term mem[3] = { TERM_MEM_UTIL, TERM_MEM_AVG,
+	    TERM_MEM_STD };
+	const struct ns_util *u[2] = { &node->d.cpu, &node->d.mem };
+	const enum term *ids[2] = { cpu, mem };
+	size_t r;
+
+	for (r = 0; r < 2; r++) {
+		if (u[r]->have & NS_U_LATEST)
+			dec_term(t, ids[r][0], u[r]->latest);
+		if (u[r]->have & NS_U_AVG)
+			dec_term(t, ids[r][1], u[r]->avg);
+		if (u[r]->have & NS_U_STD)
+			dec_term(t, ids[r][2], u[r]->std);
+	}
+	if (node->cap_have & LA_CPU)
+		dec_term(t, TERM_CPU_CAPACITY_M, node->capacity.cpu_m);
+	if (node->cap_have & LA_MEM)
+		dec_term(t, TERM_MEM_CAPACITY_B, node->capacity.mem_b);
+	if (node->d.have & NS_HAVE_PODS) {
+		dec_term(t, TERM_PODS_CPU_M, node->d.pods_requests.cpu_m);
+		dec_term(t, TERM_PODS_MEM_B, node->d.pods_requests.mem_b);
+	}
+	if (node->d.nrecent)
+		dec_term(t, TERM_RECENT_CPU_M, node->d.recent_m);
+	if (node->d.cpu.have)
+		dec_term(t, TERM_AGE, ctx->now - node->d.cpu.t);
+}
+
 void
 la_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
     const struct ext_node *nodes, size_t n, double *priority,
@@ -254,21 +289,30 @@ la_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	struct algo_node_memo *m = algo_node_memo(ctx, LA_MEMO,
 	    sizeof(struct la_data));
 	struct la_pod p;
+	struct dec_terms *t;
 	size_t i;
 
 	la_pod_of(ctx->cfg, pod, &p);
+	if ((t = algo_terms(ctx, n)) != NULL) {
+		dec_term(t, TERM_POD_CPU_M, p.req.cpu_m);
+		dec_term(t, TERM_POD_MEM_B, p.req.mem_b);
+	}
 	for (i = 0; i < n; i++) {
 		struct la_node node;
 		const char *why = NULL;
 		long score;
 
 		la_node_of(ctx, m, &nodes[i], &node);
+		if ((t = algo_terms(ctx, i)) != NULL)
+			note_node(ctx, t, &node);
 		if (scorer(ctx, &p, &node, &score, &why)) {
 			priority[i] = (double)score;
 			continue;
 		}
 		score = la_fallback(ctx, &p, &node);
 		priority[i] = (double)score;
+		if (t != NULL)
+			dec_term(t, TERM_FALLBACK, 1);
 		log_debug(LOGGER_ALGORITHM, "%s node=%s score=%ld fallback=%s "
 		    "because=%s", name, nodes[i].name, score,
 		    ctx->cfg->fallback == FALLBACK_ZERO ? "zero" :

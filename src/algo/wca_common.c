@@ -288,6 +288,7 @@ wca_node_load(const struct algo_ctx *ctx, struct wca_apps *apps,
 	w->ratio = 0;
 	if (algo_node_metrics(ctx, n, v, why) < 0)
 		return -1;
+	w->data_t = ctx->now - (v->used_age > 0 ? v->used_age : 0);
 	for (i = 0; i < cfg->ndims; i++) {
 		enum dim d = cfg->dims[i];
 
@@ -486,6 +487,7 @@ struct wca_cached {
 	double used[DIM_COUNT];
 	int has_ratio;
 	double ratio;
+	double data_t;
 };
 
 static const char WCA_MEMO[] = "wca";
@@ -515,6 +517,7 @@ node_load(const struct algo_ctx *ctx, struct algo_node_memo *m,
 		memcpy(c->used, w->used, sizeof(c->used));
 		c->has_ratio = w->has_ratio;
 		c->ratio = w->ratio;
+		c->data_t = w->data_t;
 		algo_node_slot_fill(m, id);
 	}
 	w->v.node = c->node;
@@ -526,8 +529,40 @@ node_load(const struct algo_ctx *ctx, struct algo_node_memo *m,
 		w->cap[DIM_CPU] *= cpu_scale;
 	w->has_ratio = c->has_ratio;
 	w->ratio = c->ratio;
+	w->data_t = c->data_t;
 	*why = NULL;
 	return 0;
+}
+
+/* The decision log's view of a loaded node and of the pod's requests. */
+static void
+note_node(const struct algo_ctx *ctx, size_t i, const struct wca_node *w)
+{
+	struct dec_terms *t = algo_terms(ctx, i);
+	size_t k;
+
+	if (t == NULL)
+		return;
+	for (k = 0; k < ctx->cfg->ndims; k++) {
+		enum dim d = ctx->cfg->dims[k];
+
+		dec_term(t, (enum term)(TERM_CAPACITY + d), w->cap[d]);
+		dec_term(t, (enum term)(TERM_USED + d), w->used[d]);
+	}
+	if (w->has_ratio)
+		dec_term(t, TERM_MEMBW_RATIO, w->ratio);
+	dec_term(t, TERM_AGE, ctx->now - w->data_t);
+}
+
+static void
+note_pod(const struct algo_ctx *ctx, size_t n, const double req[DIM_COUNT])
+{
+	struct dec_terms *t = algo_terms(ctx, n);
+	size_t k;
+
+	for (k = 0; t && k < ctx->cfg->ndims; k++)
+		dec_term(t, (enum term)(TERM_REQUESTED + ctx->cfg->dims[k]),
+		    req[ctx->cfg->dims[k]]);
 }
 
 double
@@ -659,13 +694,21 @@ wca_fit_filter_found(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	if (wca_app_or_unknown(ctx, pod, req, "filter", &app_why) < 0)
 		return ctx->cfg->unknown_app == UNKNOWN_APP_FAIL ? app_why :
 		    NULL;
+	note_pod(ctx, n, req);
 	for (i = 0; i < n; i++) {
 		const char *why = NULL;
+		struct dec_terms *t;
 
 		if (node_load(ctx, m, apps, &nodes[i], cpu_scale, &w,
-		    &why) == 0)
+		    &why) == 0) {
 			why = wca_fit(ctx, &w, req, free_);
-		else
+			note_node(ctx, i, &w);
+			if ((t = algo_terms(ctx, i)) != NULL)
+				for (size_t k = 0; k < ctx->cfg->ndims; k++)
+					dec_term(t, (enum term)(TERM_FREE +
+					    ctx->cfg->dims[k]),
+					    free_[ctx->cfg->dims[k]]);
+		} else
 			memset(free_, 0, sizeof(free_));
 		if (found != NULL)
 			found[i] = w.v.node;
@@ -715,13 +758,17 @@ wca_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 		priority[i] = 0;
 	if (wca_app_or_unknown(ctx, pod, req, "prioritize", &app_why) < 0)
 		return;
+	note_pod(ctx, n, req);
 	for (i = 0; i < n; i++) {
 		const char *why = NULL;
 		double lu = 0, bar = 0, p = 0;
 		int k = -1, j;
+		struct dec_terms *t = algo_terms(ctx, i);
 
-		if (node_load(ctx, m, apps, &nodes[i], 1.0, &w, &why) == 0)
+		if (node_load(ctx, m, apps, &nodes[i], 1.0, &w, &why) == 0) {
 			k = wca_fractions(ctx, &w, req, keys, f, &why);
+			note_node(ctx, i, &w);
+		}
 		if (k >= 0) {
 			if (what & WCA_PRIO_LU)
 				lu = wca_least_used(cfg, keys, f, (size_t)k);
@@ -732,6 +779,13 @@ wca_prioritize(const struct algo_ctx *ctx, const struct ext_pod *pod,
 			else
 				p = (what & WCA_PRIO_LU) ? lu : bar;
 			priority[i] = p;
+			for (j = 0; t && j < k; j++)
+				dec_term(t, (enum term)(TERM_FRACTION + keys[j]),
+				    f[j]);
+			if (t && (what & WCA_PRIO_LU))
+				dec_term(t, TERM_LEAST_USED, lu);
+			if (t && (what & WCA_PRIO_BAR))
+				dec_term(t, TERM_BAR, bar);
 		}
 		if (log_on(LOGGER_ALGORITHM, LOG_DEBUG)) {
 			char nn[96], an[96], b1[160], b2[160], b3[160];
