@@ -63,8 +63,17 @@ struct dec_terms {
 	float v[DEC_TERMS_MAX];
 };
 
-/* Note term `id` = v for one node (kept once; further ones ignored). */
-void dec_term(struct dec_terms *t, enum term id, double v);
+/* Note term `id` = v for one node; each term once (past DEC_TERMS_MAX
+ * they are dropped).  Inline: the request path calls it per node. */
+static inline void
+dec_term(struct dec_terms *t, enum term id, double v)
+{
+	if (t->n >= DEC_TERMS_MAX)
+		return;
+	t->id[t->n] = (uint8_t)id;
+	t->v[t->n] = (float)v;
+	t->n++;
+}
 const char *dec_term_name(enum term id);
 
 #define DEC_SLOT_BYTES (128u * 1024u)

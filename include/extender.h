@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "config.h"
+#include "decisions.h"
 #include "json.h"
 #include "stats.h"
 
@@ -30,6 +31,10 @@ struct ext_args {
 struct ext_scratch {
 	struct json_doc doc;
 	struct arena arena;
+	/* The last call's decision, until ext_record() (its pointers are
+	 * into the arena: valid until the next call resets it). */
+	struct dec_input rec;
+	struct dec_log *rec_log;	/* NULL: nothing pending */
 };
 
 void ext_scratch_init(struct ext_scratch *s);
@@ -53,13 +58,19 @@ int ext_handle(enum route r, const struct config *cfg,
     struct ext_scratch *s, const char *body, size_t len, struct buf *out,
     long *nodes);
 
-/* ext_handle(), and every filter and prioritize decision into `log`
- * (decisions.h; NULL: none). */
-struct dec_log;
+/*
+ * ext_handle(), noting every filter and prioritize decision for `log`
+ * (decisions.h; NULL: none).  The decision is copied into the log by
+ * ext_record(), which the server calls once the answer is on its way,
+ * so that recording is not part of the call's latency.
+ */
 int ext_handle_recorded(enum route r, const struct config *cfg,
     const struct ns_store *store, double now, double unix_now,
     struct algo_memo *memo, struct dec_log *log,
     struct ext_scratch *s, const char *body, size_t len, struct buf *out,
     long *nodes);
+
+/* Copy the pending decision (if any) into its log; 1 if there was one. */
+int ext_record(struct ext_scratch *s);
 
 #endif

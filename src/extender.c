@@ -22,6 +22,7 @@ ext_scratch_init(struct ext_scratch *s)
 {
 	json_doc_init(&s->doc);
 	arena_init(&s->arena);
+	s->rec_log = NULL;
 }
 
 void
@@ -399,12 +400,12 @@ data_age(const struct ns_store *store, double now)
 	return newest < 0 ? -1 : now - newest;
 }
 
-/* The decision, into the log (when there is one). */
+/* The decision, kept for ext_record() (when there is a log). */
 static void
-record(struct dec_log *log, enum route r, const struct algo_ctx *ctx,
-    const struct ext_args *a, const char *algorithm, int status,
-    const char *error, const struct filter_out *v, const double *prio,
-    const long *scores)
+record(struct dec_log *log, struct ext_scratch *s, enum route r,
+    const struct algo_ctx *ctx, const struct ext_args *a,
+    const char *algorithm, int status, const char *error,
+    const struct filter_out *v, const double *prio, const long *scores)
 {
 	struct dec_input in;
 
@@ -427,7 +428,18 @@ record(struct dec_log *log, enum route r, const struct algo_ctx *ctx,
 	in.score = scores;
 	in.terms = ctx->terms;
 	in.pod_terms = ctx->terms ? &ctx->terms[a->nnodes] : NULL;
-	dec_record(log, &in);
+	s->rec = in;
+	s->rec_log = log;
+}
+
+int
+ext_record(struct ext_scratch *s)
+{
+	if (s->rec_log == NULL)
+		return 0;
+	dec_record(s->rec_log, &s->rec);
+	s->rec_log = NULL;
+	return 1;
 }
 
 static int
@@ -457,7 +469,7 @@ handle_filter_or_prioritize(enum route r, const struct config *cfg,
 		else
 			buf_adds(out, "[]\n");
 		if (r == ROUTE_FILTER)
-			record(log, r, &ctx, &a, "none (namespace not judged)",
+			record(log, s, r, &ctx, &a, "none (namespace not judged)",
 			    200, NULL, NULL, NULL, NULL);
 		return 200;
 	}
@@ -470,9 +482,13 @@ handle_filter_or_prioritize(enum route r, const struct config *cfg,
 		a.pod.spec = &spec;
 	}
 	if (log != NULL) {
+		size_t i;
+
+		/* Only the counts need clearing: a term is read below its n. */
 		ctx.terms = arena_alloc(&s->arena,
 		    (a.nnodes + 1) * sizeof(*ctx.terms));
-		memset(ctx.terms, 0, (a.nnodes + 1) * sizeof(*ctx.terms));
+		for (i = 0; i <= a.nnodes; i++)
+			ctx.terms[i].n = 0;
 	}
 	if (r == ROUTE_FILTER) {
 		struct filter_out *v = arena_alloc(&s->arena,
@@ -481,7 +497,7 @@ handle_filter_or_prioritize(enum route r, const struct config *cfg,
 		    a.nnodes, v);
 
 		write_filter(out, &s->doc, &a, v, error);
-		record(log, r, &ctx, &a, algo_name(cfg->algo), 200, error,
+		record(log, s, r, &ctx, &a, algo_name(cfg->algo), 200, error,
 		    error ? NULL : v, NULL, NULL);
 	} else {
 		double *prio = arena_alloc(&s->arena,
@@ -492,7 +508,7 @@ handle_filter_or_prioritize(enum route r, const struct config *cfg,
 		algo->prioritize(&ctx, &a.pod, a.nodes, a.nnodes, prio);
 		write_priorities(out, cfg, algo, &s->doc, &a, prio, scores,
 		    &s->arena);
-		record(log, r, &ctx, &a, algo_name(cfg->algo), 200, NULL,
+		record(log, s, r, &ctx, &a, algo_name(cfg->algo), 200, NULL,
 		    NULL, prio, scores);
 	}
 	return 200;
@@ -619,6 +635,7 @@ ext_handle_recorded(enum route r, const struct config *cfg,
 	int status;
 
 	*nodes = -1;
+	s->rec_log = NULL;	/* a decision not recorded by now never is */
 	arena_reset(&s->arena);
 	if (json_parse(&s->doc, body, len, err) < 0) {
 		write_error_body(out, err);

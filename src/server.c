@@ -520,7 +520,10 @@ conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 	stats_request(resp.route, resp.status, us, len, resp.nodes);
 	log_access(c, &resp, consumed,
 	    c->c_out.len - out_before + c->c_body_out, us);
-	arena_reset(&c->c_scratch.arena);
+	/* A decision to record keeps the arena until conn_process has
+	 * sent the answer (conn_record). */
+	if (c->c_scratch.rec_log == NULL)
+		arena_reset(&c->c_scratch.arena);
 	buf_consume(&c->c_in, consumed);
 	c->c_scan = 0;
 	c->c_head_len = 0;
@@ -597,6 +600,22 @@ conn_read_body(struct conn *c, const char **body, size_t *len,
 	return 1;
 }
 
+/*
+ * The decision of the call just answered, into the log once the answer
+ * is on its way (what kube-scheduler waits for is not delayed by it).
+ * A connection that closes after its answer records first, since the
+ * flush ends it.  -1 when the flush closed the connection.
+ */
+static int
+conn_record(struct conn *c)
+{
+	if (!c->c_close_after && c->c_out.len > 0 && conn_flush(c) < 0)
+		return -1;
+	ext_record(&c->c_scratch);
+	arena_reset(&c->c_scratch.arena);
+	return 0;
+}
+
 /* Parse and answer every complete request buffered, in order. */
 static void
 conn_process(struct conn *c)
@@ -650,6 +669,8 @@ conn_process(struct conn *c)
 			return;
 		}
 		conn_dispatch(c, body, len, consumed);
+		if (c->c_scratch.rec_log != NULL && conn_record(c) < 0)
+			return;
 		if (c->c_close_after)
 			c->c_in.len = 0;
 	}

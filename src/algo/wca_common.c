@@ -697,17 +697,13 @@ wca_fit_filter_found(const struct algo_ctx *ctx, const struct ext_pod *pod,
 	note_pod(ctx, n, req);
 	for (i = 0; i < n; i++) {
 		const char *why = NULL;
-		struct dec_terms *t;
 
+		/* free = capacity - used - requested is not kept: the three
+		 * are, and recording is on every call's path. */
 		if (node_load(ctx, m, apps, &nodes[i], cpu_scale, &w,
 		    &why) == 0) {
 			why = wca_fit(ctx, &w, req, free_);
 			note_node(ctx, i, &w);
-			if ((t = algo_terms(ctx, i)) != NULL)
-				for (size_t k = 0; k < ctx->cfg->ndims; k++)
-					dec_term(t, (enum term)(TERM_FREE +
-					    ctx->cfg->dims[k]),
-					    free_[ctx->cfg->dims[k]]);
 		} else
 			memset(free_, 0, sizeof(free_));
 		if (found != NULL)

@@ -364,10 +364,10 @@ test_term_names(void)
 	T_EQ_STR(dec_term_name(TERM_LEAST_USED), "least_used");
 	T_EQ_STR(dec_term_name(TERM_AGE), "age_seconds");
 	memset(&t, 0, sizeof(t));
-	dec_term(&t, TERM_BAR, 1);
-	dec_term(&t, TERM_BAR, 2);		/* kept once */
-	T_EQ_INT(t.n, 1);
-	T_CHECK(t.v[0] == 1);
+	for (size_t k = 0; k < DEC_TERMS_MAX + 3; k++)
+		dec_term(&t, TERM_BAR, (double)k);
+	T_EQ_INT(t.n, DEC_TERMS_MAX);		/* the rest dropped */
+	T_CHECK(t.v[DEC_TERMS_MAX - 1] == DEC_TERMS_MAX - 1);
 }
 
 T_SUITE(
