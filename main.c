@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "nodestore.h"
 #include "notify.h"
+#include "offline.h"
 #include "scrape.h"
 #include "server.h"
 #include "stats.h"
@@ -116,17 +117,6 @@ signals_setup(char *err, size_t errlen)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	return 0;
-}
-
-static void
-print_errors(FILE *f, struct config_errors *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		fprintf(f, "%s\n", e->msg[i]);
-	if (e->dropped)
-		fprintf(f, "(%zu more problems not shown)\n", e->dropped);
 }
 
 /*
@@ -258,7 +248,7 @@ check_config(const char *path)
 	struct config *cfg = config_load(path, &errs);
 
 	if (cfg == NULL) {
-		print_errors(stdout, &errs);
+		config_errors_print(stdout, &errs);
 		config_errors_free(&errs);
 		return EXIT_CONFIG;
 	}
@@ -277,6 +267,11 @@ main(int argc, char **argv)
 	char err[256];
 	int i, check = 0, allow_root = 0;
 
+	/* The offline commands (offline.h) run without serving. */
+	if (argc > 1 && !strcmp(argv[1], "explain"))
+		return offline_explain(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "simulate"))
+		return offline_simulate(argc - 1, argv + 1);
 	for (i = 1; i < argc; i++) {
 		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
 		    i + 1 < argc)
@@ -308,7 +303,7 @@ main(int argc, char **argv)
 	stats.last_reload_time = stats.start_time;
 	cfg = config_load(path, &errs);
 	if (cfg == NULL) {
-		print_errors(stderr, &errs);
+		config_errors_print(stderr, &errs);
 		config_errors_free(&errs);
 		return EXIT_CONFIG;
 	}

@@ -7,6 +7,7 @@
 #define WCA_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -171,6 +172,8 @@ struct config *config_load_string(const char *name, const char *text,
     size_t len, struct config_errors *errs);
 void config_free(struct config *c);
 void config_errors_free(struct config_errors *e);
+/* Each message on its own line, and how many were not kept. */
+void config_errors_print(FILE *f, const struct config_errors *e);
 
 const char *algo_name(enum algo_id a);
 const char *dim_name(enum dim d);

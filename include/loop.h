@@ -30,6 +30,9 @@ void loop_free(struct loop *l);
 int loop_add(struct loop *l, int fd, int events, loop_io_fn fn, void *arg);
 void loop_set_events(struct loop *l, int fd, int events);
 void loop_del(struct loop *l, int fd);
+/* A priority fd's callbacks run before the others' in each round, and
+ * between them when a round runs long (health probes under load). */
+void loop_set_priority(struct loop *l, int fd, int on);
 size_t loop_fd_count(const struct loop *l);
 
 void loop_timer_init(struct loop_timer *t, loop_timer_fn fn, void *arg);

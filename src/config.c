@@ -1518,3 +1518,14 @@ config_namespace_judged(const struct config *c, const char *ns, size_t n)
 			return 1;
 	return 0;
 }
+
+void
+config_errors_print(FILE *f, const struct config_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		fprintf(f, "%s\n", e->msg[i]);
+	if (e->dropped)
+		fprintf(f, "(%zu more problems not shown)\n", e->dropped);
+}

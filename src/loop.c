@@ -13,6 +13,7 @@ struct fd_entry {
 	void *arg;
 	size_t pidx;            /* index in pfds + 1; 0 = not registered */
 	uint64_t gen;           /* bumps on every add: detects fd reuse */
+	int prio;               /* served first, and between long callbacks */
 };
 
 struct ready {
@@ -33,7 +34,18 @@ struct loop {
 	uint64_t now;
 	uint64_t woke_us;	/* when the last poll() returned; 0 before */
 	uint64_t busy_us;	/* time between a poll()'s return and the next */
+	size_t nprio;		/* priority fds registered */
+	struct pollfd *ppfds;	/* their poll set, for loop_serve_priority */
+	struct ready *pready;
+	size_t capp;
 };
+
+/*
+ * A round whose callbacks have run this long looks at the priority fds
+ * again before going on, so that a health probe waits for one callback,
+ * not for every busy connection's.
+ */
+#define PRIO_CHECK_US 2000
 
 uint64_t
 loop_clock_us(void)
@@ -91,6 +103,8 @@ loop_free(struct loop *l)
 	free(l->pfds);
 	free(l->fds);
 	free(l->ready);
+	free(l->ppfds);
+	free(l->pready);
 	free(l->heap);
 	free(l);
 }
@@ -127,6 +141,7 @@ loop_add(struct loop *l, int fd, int events, loop_io_fn fn, void *arg)
 	e->fn = fn;
 	e->arg = arg;
 	e->gen = ++l->gen;
+	e->prio = 0;
 	return 0;
 }
 
@@ -156,6 +171,56 @@ loop_del(struct loop *l, int fd)
 	e->pidx = 0;
 	e->fn = NULL;
 	e->arg = NULL;
+	if (e->prio)
+		l->nprio--;
+	e->prio = 0;
+}
+
+void
+loop_set_priority(struct loop *l, int fd, int on)
+{
+	struct fd_entry *e;
+
+	if (fd < 0 || (size_t)fd >= l->capfds || !l->fds[fd].pidx)
+		return;
+	e = &l->fds[fd];
+	if (!e->prio != !on)
+		l->nprio += on ? 1 : (size_t)-1;
+	e->prio = on != 0;
+}
+
+/* Poll the priority fds without waiting and run what is ready. */
+static void
+loop_serve_priority(struct loop *l)
+{
+	size_t i, k = 0;
+
+	if (l->capp < l->nprio) {
+		l->capp = l->nprio;
+		l->ppfds = xrealloc(l->ppfds, l->capp * sizeof(*l->ppfds));
+		l->pready = xrealloc(l->pready, l->capp * sizeof(*l->pready));
+	}
+	for (i = 0; i < l->npfds && k < l->nprio; i++) {
+		const struct fd_entry *e = &l->fds[l->pfds[i].fd];
+
+		if (!e->prio)
+			continue;
+		l->ppfds[k] = l->pfds[i];
+		l->ppfds[k].revents = 0;
+		l->pready[k].gen = e->gen;
+		k++;
+	}
+	if (k == 0 || poll(l->ppfds, (nfds_t)k, 0) <= 0)
+		return;
+	refresh_now(l);
+	for (i = 0; i < k; i++) {
+		struct fd_entry *e = &l->fds[l->ppfds[i].fd];
+
+		if (l->ppfds[i].revents == 0 || !e->pidx ||
+		    e->gen != l->pready[i].gen)
+			continue;
+		e->fn(l, l->ppfds[i].fd, l->ppfds[i].revents, e->arg);
+	}
 }
 
 size_t
@@ -268,7 +333,7 @@ int
 loop_run_once(struct loop *l, int max_wait_ms)
 {
 	size_t i, nready = 0;
-	int timeout = max_wait_ms, n;
+	int timeout = max_wait_ms, n, pass;
 	uint64_t t = refresh_now(l);
 
 	if (l->woke_us)
@@ -298,12 +363,23 @@ loop_run_once(struct loop *l, int max_wait_ms)
 		l->ready[nready].gen = l->fds[l->pfds[i].fd].gen;
 		nready++;
 	}
-	for (i = 0; i < nready; i++) {
-		struct fd_entry *e = &l->fds[l->ready[i].fd];
+	/* Priority fds first; the rest, with a look at them now and then. */
+	for (pass = 0; pass < 2; pass++) {
+		uint64_t mark = l->woke_us;
 
-		if (!e->pidx || e->gen != l->ready[i].gen)
-			continue;
-		e->fn(l, l->ready[i].fd, l->ready[i].revents, e->arg);
+		for (i = 0; i < nready; i++) {
+			struct fd_entry *e = &l->fds[l->ready[i].fd];
+
+			if (!e->pidx || e->gen != l->ready[i].gen ||
+			    !e->prio != (pass == 1))
+				continue;
+			e->fn(l, l->ready[i].fd, l->ready[i].revents, e->arg);
+			if (pass == 1 && l->nprio &&
+			    loop_clock_us() - mark >= PRIO_CHECK_US) {
+				loop_serve_priority(l);
+				mark = loop_clock_us();
+			}
+		}
 	}
 	run_timers(l);
 	return 0;

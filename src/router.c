@@ -11,6 +11,7 @@
 #include "log.h"
 #include "nodestore.h"
 #include "scrape.h"
+#include "snapshot.h"
 #include "stats.h"
 #include "storeview.h"
 #include "version.h"
@@ -307,6 +308,12 @@ router_dispatch(const struct router_env *env, const struct http_request *req,
 		return;
 	case ROUTE_EXPLAIN:
 		explain(env, req, body, resp);
+		return;
+	case ROUTE_SNAPSHOT:
+		resp->status = 200;
+		resp->ctype = "text/plain; version=0.0.4; charset=utf-8";
+		snapshot_write(env->store, env->now, env->unix_now,
+		    env->cfg->staleness, body);
 		return;
 	case ROUTE_NODES:
 		resp->status = 200;

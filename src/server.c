@@ -859,6 +859,8 @@ accept_one(struct server *s, struct listener *ls, int fd,
 	if (s->tls && !ls->health)
 		c->c_tls = tls_conn_new(s->tls);
 	loop_add(s->loop, fd, POLLIN, conn_on_io, c);
+	if (ls->health)
+		loop_set_priority(s->loop, fd, 1);
 	c->c_state = CONN_IDLE;
 	/* The handshake (TLS) or the first request must start in time. */
 	loop_timer_after(s->loop, &c->c_timer, ms(c->c_tls ?
@@ -1006,6 +1008,8 @@ listeners_apply(struct server *s, const struct config *cfg, char *err,
 		loop_timer_init(&s->ls[i].pause, listener_resume, &s->ls[i]);
 		loop_add(s->loop, s->ls[i].fd, POLLIN, listener_on_io,
 		    &s->ls[i]);
+		if (s->ls[i].health)
+			loop_set_priority(s->loop, s->ls[i].fd, 1);
 		log_info(LOGGER_SERVER, "listening addr=%s tls=%s%s",
 		    s->ls[i].text, cfg->tls_cert && !s->ls[i].health ? "on" :
 		    "off", s->ls[i].health ? " role=health" : "");

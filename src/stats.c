@@ -9,7 +9,7 @@ struct stats stats;
 
 static const char *const route_names[ROUTE_COUNT] = {
 	"filter", "prioritize", "preempt", "metrics", "healthz", "readyz",
-	"status", "nodes", "explain", "other"
+	"status", "nodes", "explain", "snapshot", "other"
 };
 
 /* Status codes the server can answer; the last slot counts the rest. */

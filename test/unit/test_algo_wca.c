@@ -364,7 +364,7 @@ check_raw(const struct golden *g, const struct config *cfg,
 	double prio[64];
 	struct ext_pod pod;
 	struct arena ar;
-	struct algo_ctx ctx = { cfg, NULL, &ar, st, 1.0, NULL, 0 };
+	struct algo_ctx ctx = { cfg, NULL, &ar, st, 1.0, NULL, 0, NULL };
 	char buf[64][128], app[128];
 	size_t n = 0, i;
 	int it;
