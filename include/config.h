@@ -88,6 +88,8 @@ struct config {
 	size_t nclient_names;
 	unsigned max_connections;
 	unsigned decisions;		/* kept for /explain; 0: off */
+	char *capture_dir;		/* request bodies written there; NULL: off */
+	unsigned capture_max;		/* files kept */
 	uint64_t max_body;
 	uint64_t max_header;
 	double read_timeout, idle_timeout, drain_timeout;

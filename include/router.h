@@ -6,6 +6,7 @@
 #define WCA_ROUTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "config.h"
@@ -37,6 +38,8 @@ struct router_env {
 	int health_only;                /* a health_listen connection */
 	double unix_now;                /* `now` as Unix seconds */
 	struct dec_log *decisions;	/* recorded and shown; NULL: off */
+	struct capture *capture;	/* request bodies to files; NULL: off */
+	uint64_t now_ms;		/* loop_now() */
 };
 
 /* Answer `req` with body[0..len): the body bytes go to `body`. */

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -533,6 +535,34 @@ k_decisions(struct loader *L, const char *k, const char *v)
 }
 
 static void
+k_capture_dir(struct loader *L, const char *k, const char *v)
+{
+	struct stat sb;
+
+	if (*v == '\0')
+		return;
+	if (stat(v, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		errorf(L, L->lineno, "%s: '%s' is not a directory", k, v);
+		return;
+	}
+	if (access(v, W_OK) < 0) {
+		errorf(L, L->lineno, "%s: cannot write to '%s': %s", k, v,
+		    strerror(errno));
+		return;
+	}
+	set_str(&C->capture_dir, v);
+}
+
+static void
+k_capture_max(struct loader *L, const char *k, const char *v)
+{
+	long n;
+
+	if (parse_long(L, k, v, 1, 100000, &n) == 0)
+		C->capture_max = (unsigned)n;
+}
+
+static void
 k_max_body(struct loader *L, const char *k, const char *v)
 {
 	/* jsmn offsets are ints: stay well below 2 GiB. */
@@ -1009,6 +1039,8 @@ static const struct key keys[] = {
 	{ SEC_SERVER, "max_connections", k_max_connections, 0 },
 	{ SEC_SERVER, "max_body", k_max_body, 0 },
 	{ SEC_SERVER, "decisions", k_decisions, 0 },
+	{ SEC_SERVER, "capture_dir", k_capture_dir, 0 },
+	{ SEC_SERVER, "capture_max", k_capture_max, 0 },
 	{ SEC_SERVER, "max_header", k_max_header, 0 },
 	{ SEC_SERVER, "read_timeout", k_read_timeout, 0 },
 	{ SEC_SERVER, "idle_timeout", k_idle_timeout, 0 },
@@ -1253,6 +1285,7 @@ set_defaults(struct config *c)
 
 	c->max_connections = 512;
 	c->decisions = 256;
+	c->capture_max = 100;
 	c->max_body = 64ULL * 1024 * 1024;
 	c->max_header = 64 * 1024;
 	c->read_timeout = 10;
@@ -1480,6 +1513,7 @@ config_free(struct config *c)
 	free(c->path);
 	free(c->listen);
 	free(c->user);
+	free(c->capture_dir);
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->client_ca);

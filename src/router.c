@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "capture.h"
 #include "decisions.h"
 #include "json.h"
 #include "log.h"
@@ -272,6 +273,9 @@ router_dispatch(const struct router_env *env, const struct http_request *req,
 			return;
 		}
 		resp->ctype = "application/json";
+		if (r != ROUTE_PREEMPT)
+			capture_request(env->capture, r, reqbody, len,
+			    env->now_ms);
 		resp->status = ext_handle_recorded(r, env->cfg, env->store,
 		    env->now, env->unix_now, env->memo, env->decisions, scratch,
 		    reqbody, len, body, &resp->nodes);

@@ -39,6 +39,7 @@
 
 #include "algo.h"
 #include "buf.h"
+#include "capture.h"
 #include "extender.h"
 #include "http.h"
 #include "log.h"
@@ -123,6 +124,7 @@ struct server {
 	const struct ns_store *store;
 	struct algo_memo memo;          /* cleared with each new config */
 	struct dec_log *decisions;	/* [server] decisions; NULL: off */
+	struct capture *capture;	/* [server] capture_dir; NULL: off */
 	uint64_t refused_logged;	/* loop ms of the last refusal logged */
 	unsigned long refused_unlogged;	/* refusals since, not logged */
 
@@ -493,7 +495,8 @@ conn_dispatch(struct conn *c, const char *body, size_t len, size_t consumed)
 	struct server *s = c->c_srv;
 	struct router_env env = { s->cfg, s->draining, s->nconns,
 	    s->scraper, s->store, (double)loop_now(s->loop) / 1000.0,
-	    &s->memo, c->c_health_only, loop_unix_now(), s->decisions };
+	    &s->memo, c->c_health_only, loop_unix_now(), s->decisions,
+	    s->capture, loop_now(s->loop) };
 	struct response resp = { 0, NULL, NULL, ROUTE_OTHER, -1 };
 	uint64_t t0 = loop_clock_us(), us;
 	size_t out_before = c->c_out.len;
@@ -1088,6 +1091,7 @@ server_new(struct loop *l, struct config *cfg, char *err, size_t errlen)
 	}
 	s->cfg = cfg;
 	s->decisions = dec_log_new(cfg->decisions);
+	s->capture = capture_new(cfg->capture_dir, cfg->capture_max);
 	tls_install(s, cfg->tls ? tls_creds_ref(cfg->tls) : NULL);
 	return s;
 }
@@ -1107,6 +1111,10 @@ server_reload(struct server *s, struct config *cfg, char *err,
 	if (cfg->decisions != dec_log_size(s->decisions)) {
 		dec_log_free(s->decisions);
 		s->decisions = dec_log_new(cfg->decisions);
+	}
+	if (!capture_same(s->capture, cfg->capture_dir, cfg->capture_max)) {
+		capture_free(s->capture);
+		s->capture = capture_new(cfg->capture_dir, cfg->capture_max);
 	}
 	config_free(s->cfg);
 	s->cfg = cfg;
@@ -1171,6 +1179,7 @@ server_free(struct server *s)
 	free(s->ls);
 	algo_memo_clear(&s->memo);
 	dec_log_free(s->decisions);
+	capture_free(s->capture);
 	loop_timer_cancel(s->loop, &s->tls_timer);
 	tls_creds_unref(s->tls);
 	config_free(s->cfg);

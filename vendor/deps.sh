@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential pkg-config libinih-dev libjsmn-dev libbearssl-dev
 musl-tools python3 curl openssl wrk prometheus-node-exporter
-groff-base systemd python3-yaml clang libclang-rt-14-dev valgrind"
+groff-base systemd python3-yaml clang libclang-rt-14-dev valgrind
+gnuplot-nox"
 
 missing=""
 for p in $PKGS; do

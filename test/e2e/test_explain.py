@@ -133,3 +133,58 @@ def test_explain_not_on_health_listen():
         eq(post_json(s.port, "/filter", case["filter"]["request"])[0], 200, "filter")
         eq(request("GET", "/explain", port=health)[0], 404, "health_listen: probes only")
         eq(request("GET", "/explain", port=s.port)[0], 200, "main port")
+
+
+def test_capture_dir_keeps_the_last_bodies_for_explain():
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    import harness
+
+    d = tempfile.mkdtemp(prefix="wca-capture-")
+    try:
+        case, exp, srv = _server("capture_dir = %s\ncapture_max = 3\n" % d)
+        with exp, srv as s:
+            _scraped(s.port)
+            sent = []
+            for i in range(5):
+                body = json.loads(json.dumps(case["prioritize"]["request"]))
+                body["Pod"]["metadata"]["name"] = "p%d" % i
+                raw = json.dumps(body).encode()
+                verb = "filter" if i % 2 else "prioritize"
+                st, _, ans = request("POST", "/" + verb, raw, port=s.port)
+                eq(st, 200, verb)
+                sent.append((verb, raw, ans))
+            files = sorted(os.listdir(d))
+            eq(files, ["00000003-prioritize.json", "00000004-filter.json",
+                       "00000005-prioritize.json"], "the last three kept")
+            for name, (verb, raw, _) in zip(files, sent[2:]):
+                with open(os.path.join(d, name), "rb") as f:
+                    eq(f.read(), raw, "%s holds the body as sent" % name)
+            snap = request("GET", "/snapshot", port=s.port)[2]
+            snapf = os.path.join(d, "..", os.path.basename(d) + ".prom")
+            with open(snapf, "wb") as f:
+                f.write(snap)
+            p = subprocess.run([harness.BIN, "explain", "-c", s.config, "--metrics", snapf,
+                                os.path.join(d, files[-1])], capture_output=True, timeout=30)
+            os.unlink(snapf)
+            eq(p.returncode, 0, "explain: " + p.stderr.decode()[-500:])
+            check(b"prioritize: 200\n" + sent[4][2] in p.stdout,
+                  "the captured call replays to the server's answer:\n" + p.stdout.decode())
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_capture_dir_must_be_a_writable_directory():
+    import subprocess
+
+    import harness
+
+    case, exp, srv = _server("capture_dir = /nonexistent/wca\n")
+    with exp:
+        p = subprocess.run([harness.BIN, "--check-config", "-c", srv.config],
+                           capture_output=True, timeout=10)
+        eq(p.returncode, 2, "exit")
+        check(b"capture_dir: '/nonexistent/wca' is not a directory" in p.stdout, p.stdout)

@@ -105,3 +105,24 @@ def test_bad_pods_file_names_the_line():
     rc, out, err = simulate("Fit", "wca-cluster.prom", "web 2\nweb two\n")
     eq(rc, 2, "exit")
     check(":2: expected 'app count', got 'web two'" in err, err)
+
+
+def test_contrib_heatmap_draws_one_png_per_algorithm():
+    plot = os.path.join(harness.ROOT, "contrib", "plot")
+    d = tempfile.mkdtemp(prefix="wca-plot-")
+    try:
+        r = subprocess.run([os.path.join(plot, "heatmap.sh"), "-c",
+                            os.path.join(plot, "example.ini"), "--metrics",
+                            os.path.join(plot, "example-cluster.prom"), "--pods",
+                            os.path.join(plot, "example-pods.txt"), "-o", d,
+                            "Fit", "LeastUsed"],
+                           env=dict(os.environ, WCA_SCHEDULER=harness.BIN),
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+        eq(r.returncode, 0, "heatmap.sh: " + r.stderr.decode()[-1000:])
+        for algo in ("Fit", "LeastUsed"):
+            with open(os.path.join(d, algo + ".png"), "rb") as f:
+                eq(f.read(8), b"\x89PNG\r\n\x1a\n", algo + ".png is a PNG")
+            with open(os.path.join(d, algo + ".txt")) as f:
+                check("pods placed" in f.read(), algo + ".txt is the report")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
