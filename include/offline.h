@@ -12,6 +12,7 @@
 #define WCA_OFFLINE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "extender.h"
@@ -29,10 +30,21 @@ struct offline {
 	struct ext_scratch scratch;
 };
 
-/* 0, or the exit status after saying why on stderr. */
+/* 0, or the exit status after saying why on stderr (then nothing is
+ * left to free). */
 int offline_load(struct offline *o, const char *cmd, const char *config_path,
     const char *metrics_path);
 void offline_free(struct offline *o);
+
+/* The command line of explain (simulate = 0: one REQUEST argument) or
+ * simulate (--pods, --csv).  0; -1 after --help (exit 0); or the exit
+ * status after printing usage. */
+struct offline_args {
+	const char *config, *metrics, *pods, *request;
+	int csv;
+};
+int offline_args(int argc, char **argv, int simulate, struct offline_args *a,
+    void (*usage)(FILE *));
 
 /* The whole of path ("-": standard input) appended to out; -1 (errno). */
 int offline_read(const char *path, struct buf *out);

@@ -31,10 +31,12 @@ struct ns_opts;
 void snapshot_write(const struct ns_store *st, double now, double unix_now,
     double staleness, struct buf *out);
 
-/* Only the series placements change: every fresh node's wca_app_assigned
+/* Only the series placements change: a fresh node's wca_app_assigned
  * and kube_pod_* (simulate keeps them and adds its own). */
-void snapshot_write_sets(const struct ns_store *st, double now,
-    double unix_now, double staleness, struct buf *out);
+struct ns_node;
+void snapshot_write_node_sets(const struct ns_store *st,
+    const struct ns_node *n, double now, double unix_now, double staleness,
+    struct buf *out);
 
 /* One pod's kube_pod_* series on node_name, at Unix time t. */
 struct ns_pod;

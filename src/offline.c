@@ -65,6 +65,7 @@ offline_load(struct offline *o, const char *cmd, const char *config_path,
 		fprintf(stderr, "wca-scheduler %s: %s: %s\n", cmd, metrics_path,
 		    strerror(errno));
 		buf_free(&text);
+		config_free(o->cfg);
 		return EXIT_RUNTIME;
 	}
 	memset(&opts, 0, sizeof(opts));
@@ -78,6 +79,7 @@ offline_load(struct offline *o, const char *cmd, const char *config_path,
 	if (o->store == NULL) {
 		fprintf(stderr, "wca-scheduler %s: %s: %s\n", cmd, metrics_path,
 		    err);
+		config_free(o->cfg);
 		return EXIT_RUNTIME;
 	}
 	if (malformed)
@@ -118,40 +120,59 @@ explain_usage(FILE *f)
 }
 
 int
+offline_args(int argc, char **argv, int simulate, struct offline_args *a,
+    void (*usage)(FILE *))
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	a->config = CONFIG_DEFAULT_PATH;
+	for (i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
+		    i + 1 < argc)
+			a->config = argv[++i];
+		else if (!strcmp(argv[i], "--metrics") && i + 1 < argc)
+			a->metrics = argv[++i];
+		else if (simulate && !strcmp(argv[i], "--pods") && i + 1 < argc)
+			a->pods = argv[++i];
+		else if (simulate && !strcmp(argv[i], "--csv"))
+			a->csv = 1;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return -1;
+		} else if (!simulate && a->request == NULL &&
+		    (argv[i][0] != '-' || !strcmp(argv[i], "-")))
+			a->request = argv[i];
+		else {
+			fprintf(stderr, "wca-scheduler %s: unexpected argument "
+			    "'%s'\n", argv[0], argv[i]);
+			usage(stderr);
+			return EXIT_CONFIG;
+		}
+	}
+	if (a->metrics == NULL || (simulate ? a->pods : a->request) == NULL) {
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	return 0;
+}
+
+int
 offline_explain(int argc, char **argv)
 {
 	static const enum route verbs[2] = { ROUTE_FILTER, ROUTE_PRIORITIZE };
-	const char *config_path = CONFIG_DEFAULT_PATH, *metrics = NULL;
-	const char *request = NULL;
+	struct offline_args args;
 	struct offline o;
 	struct dec_log *log;
 	struct buf body, out;
 	int i, rc, worst = 200;
+	const char *request;
 
-	for (i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-		    i + 1 < argc)
-			config_path = argv[++i];
-		else if (!strcmp(argv[i], "--metrics") && i + 1 < argc)
-			metrics = argv[++i];
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			explain_usage(stdout);
-			return 0;
-		} else if (request == NULL && (argv[i][0] != '-' ||
-		    !strcmp(argv[i], "-")))
-			request = argv[i];
-		else {
-			fprintf(stderr, "wca-scheduler explain: unexpected "
-			    "argument '%s'\n", argv[i]);
-			explain_usage(stderr);
-			return EXIT_CONFIG;
-		}
-	}
-	if (metrics == NULL || request == NULL) {
-		explain_usage(stderr);
-		return EXIT_CONFIG;
-	}
-	rc = offline_load(&o, "explain", config_path, metrics);
+	rc = offline_args(argc, argv, 0, &args, explain_usage);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	request = args.request;
+	rc = offline_load(&o, "explain", args.config, args.metrics);
 	if (rc)
 		return rc;
 	buf_init(&body);

@@ -34,8 +34,11 @@ struct sim_pod {
 };
 
 struct sim_node {
-	const char *name;		/* the store's; NUL-terminated copy */
+	const char *name;		/* NUL-terminated copy of the store's */
 	size_t placed;
+	/* Once a pod lands here, the node's assigned apps and pods come
+	 * from the simulation's source: the snapshot's, then the added. */
+	struct buf base, added;
 };
 
 struct sim {
@@ -44,8 +47,6 @@ struct sim {
 	size_t npods, cappods;
 	struct sim_node *nodes;
 	size_t nnodes;
-	struct buf base;		/* the snapshot's assigned and pods */
-	struct buf added;		/* series of the placements so far */
 	int pod_series;			/* placements add kube_pod_* too */
 };
 
@@ -107,9 +108,8 @@ pods_from_lines(struct sim *s, const char *text, size_t len, const char *path)
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - text) : len;
-		char line[512], app[256], extra[8];
+		char line[512], *app, *num, *rest, *stop;
 		long count, k;
-		int n;
 
 		lineno++;
 		if (end - pos >= sizeof(line)) {
@@ -121,12 +121,19 @@ pods_from_lines(struct sim *s, const char *text, size_t len, const char *path)
 		pos = end + 1;
 		if (strchr(line, '#'))
 			*strchr(line, '#') = '\0';
-		n = sscanf(line, "%255s %ld %7s", app, &count, extra);
-		if (n <= 0)
+		app = line + strspn(line, " \t\r");
+		if (*app == '\0')
 			continue;
-		if (n != 2 || count < 0 || count > 1000000) {
-			fprintf(stderr, "%s:%zu: expected 'app count', got '%s'\n",
-			    path, lineno, line);
+		num = app + strcspn(app, " \t\r");
+		rest = num + strspn(num, " \t\r");
+		*num = '\0';
+		errno = 0;
+		count = strtol(rest, &stop, 10);
+		stop += strspn(stop, " \t\r");
+		if (rest == stop || *stop != '\0' || errno || count < 0 ||
+		    count > 1000000 || strlen(app) > 253) {
+			fprintf(stderr, "%s:%zu: expected 'app count', got '%s%s%s'"
+			    "\n", path, lineno, app, *rest ? " " : "", rest);
 			return -1;
 		}
 		for (k = 1; k <= count; k++) {
@@ -224,7 +231,10 @@ collect_nodes(struct sim *s)
 		if (v.state != NS_FRESH)
 			continue;
 		s->nodes[k].name = xstrndup(name, len);
-		s->nodes[k].placed = 0;
+		buf_init(&s->nodes[k].base);
+		buf_init(&s->nodes[k].added);
+		snapshot_write_node_sets(s->o.store, n, s->o.now, s->o.now,
+		    s->o.cfg->staleness, &s->nodes[k].base);
 		k++;
 	}
 	s->nnodes = k;
@@ -250,20 +260,27 @@ request(const struct sim *s, const struct sim_pod *p, const char *const *names,
 	(void)s;
 }
 
-/* The placement shows up in the metrics: commit what it changed. */
+/*
+ * The placement shows up in the metrics: the nodes that received pods,
+ * each with its assigned apps and pods whole (a source gives a node its
+ * sets entire), committed as the simulation's source.  Repeated
+ * wca_app_assigned series of one node and app add up.
+ */
 static void
 place(struct sim *s, struct sim_pod *p, size_t node)
 {
+	struct sim_node *sn = &s->nodes[node];
 	struct buf all;
+	size_t i;
 
-	p->node = xstrdup(s->nodes[node].name);
-	s->nodes[node].placed++;
+	p->node = xstrdup(sn->name);
+	sn->placed++;
 	if (p->app) {
-		buf_adds(&s->added, "wca_app_assigned{node=\"");
-		buf_adds(&s->added, p->node);
-		buf_adds(&s->added, "\",app=\"");
-		buf_adds(&s->added, p->app);
-		buf_adds(&s->added, "\"} 1\n");
+		buf_adds(&sn->added, "wca_app_assigned{node=\"");
+		buf_adds(&sn->added, p->node);
+		buf_adds(&sn->added, "\",app=\"");
+		buf_adds(&sn->added, p->app);
+		buf_adds(&sn->added, "\"} 1\n");
 	}
 	if (s->pod_series) {
 		struct json_doc d;
@@ -283,13 +300,17 @@ place(struct sim *s, struct sim_pod *p, size_t node)
 			np.containers = spec.containers;
 			np.ncontainers = spec.ncontainers;
 		}
-		snapshot_write_pod(&s->added, p->node, &np, s->o.now);
+		snapshot_write_pod(&sn->added, p->node, &np, s->o.now);
 		arena_free(&a);
 		json_doc_free(&d);
 	}
 	buf_init(&all);
-	buf_add(&all, s->base.p, s->base.len);
-	buf_add(&all, s->added.p, s->added.len);
+	for (i = 0; i < s->nnodes; i++) {
+		if (s->nodes[i].placed == 0)
+			continue;
+		buf_add(&all, s->nodes[i].base.p, s->nodes[i].base.len);
+		buf_add(&all, s->nodes[i].added.p, s->nodes[i].added.len);
+	}
 	snapshot_commit(s->o.store, s->o.spare, all.p, all.len, s->o.now);
 	buf_free(&all);
 }
@@ -604,55 +625,35 @@ sim_free(struct sim *s)
 		free(s->pods[i].why);
 	}
 	free(s->pods);
-	for (i = 0; i < s->nnodes; i++)
+	for (i = 0; i < s->nnodes; i++) {
 		free((char *)s->nodes[i].name);
+		buf_free(&s->nodes[i].base);
+		buf_free(&s->nodes[i].added);
+	}
 	free(s->nodes);
-	buf_free(&s->base);
-	buf_free(&s->added);
 	offline_free(&s->o);
 }
 
 int
 offline_simulate(int argc, char **argv)
 {
-	const char *config_path = CONFIG_DEFAULT_PATH, *metrics = NULL;
-	const char *pods = NULL;
+	struct offline_args args;
+	const char *pods;
 	const struct algo *algo;
 	struct sim s;
 	struct buf text;
-	int i, rc, csv = 0;
+	int rc, csv;
 	size_t k;
 
-	for (i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-		    i + 1 < argc)
-			config_path = argv[++i];
-		else if (!strcmp(argv[i], "--metrics") && i + 1 < argc)
-			metrics = argv[++i];
-		else if (!strcmp(argv[i], "--pods") && i + 1 < argc)
-			pods = argv[++i];
-		else if (!strcmp(argv[i], "--csv"))
-			csv = 1;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "wca-scheduler simulate: unexpected "
-			    "argument '%s'\n", argv[i]);
-			usage(stderr);
-			return EXIT_CONFIG;
-		}
-	}
-	if (metrics == NULL || pods == NULL) {
-		usage(stderr);
-		return EXIT_CONFIG;
-	}
+	rc = offline_args(argc, argv, 1, &args, usage);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	pods = args.pods;
+	csv = args.csv;
 	memset(&s, 0, sizeof(s));
-	rc = offline_load(&s.o, "simulate", config_path, metrics);
+	rc = offline_load(&s.o, "simulate", args.config, args.metrics);
 	if (rc)
 		return rc;
-	buf_init(&s.base);
-	buf_init(&s.added);
 	buf_init(&text);
 	if (offline_read(pods, &text) < 0) {
 		fprintf(stderr, "wca-scheduler simulate: %s: %s\n", pods,
@@ -673,8 +674,6 @@ offline_simulate(int argc, char **argv)
 	}
 	algo = algo_for(s.o.cfg->algo);
 	collect_nodes(&s);
-	snapshot_write_sets(s.o.store, s.o.now, s.o.now, s.o.cfg->staleness,
-	    &s.base);
 	/* Pod-aware algorithms see placements as running pods. */
 	s.pod_series = algo != NULL && (algo->needs & ALGO_NEEDS_POD_SPEC);
 	run(&s);

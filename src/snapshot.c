@@ -270,14 +270,12 @@ snapshot_write(const struct ns_store *st, double now, double unix_now,
 }
 
 void
-snapshot_write_sets(const struct ns_store *st, double now, double unix_now,
-    double staleness, struct buf *out)
+snapshot_write_node_sets(const struct ns_store *st, const struct ns_node *n,
+    double now, double unix_now, double staleness, struct buf *out)
 {
 	struct writer w = { out, now, unix_now };
-	const struct ns_node *n;
 
-	for (n = ns_first(st); n != NULL; n = ns_next(n))
-		node(&w, st, n, staleness, SNAP_SETS);
+	node(&w, st, n, staleness, SNAP_SETS);
 }
 
 void

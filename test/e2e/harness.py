@@ -53,6 +53,7 @@ idle_timeout = {idle_timeout}
 drain_timeout = {drain_timeout}
 namespaces = {namespaces}
 score_mode = {score_mode}
+{server_extra}
 
 [loggers]
 * = {log_level}
@@ -74,7 +75,7 @@ class Server:
         opts = dict(listen="127.0.0.1:%d" % self.port, max_connections=64,
                     max_body="1M", max_header="8K", read_timeout=5,
                     idle_timeout=30, drain_timeout=5, namespaces="default",
-                    score_mode="clamp", log_level="info")
+                    score_mode="clamp", log_level="info", server_extra="")
         opts.update(kw)
         self.config_text = text if text is not None else DEFAULT_CONFIG.format(**opts) + extra
         self.config = os.path.join(self.dir, "wca-scheduler.ini")

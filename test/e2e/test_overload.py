@@ -53,11 +53,8 @@ def test_overload_sheds_connections_keeps_latency_bounded_and_health_answering()
     body_file = os.path.join(tmp, "nodes-500.json")
     with open(body_file, "wb") as f:
         f.write(json.dumps(k8sgen.extender_args(500, form="nodes")).encode())
-    extra = "health_listen = 127.0.0.1:%d\n" % health
-    srv = Server(max_connections=MAX_CONNS, max_body="8M", read_timeout=5, log_level="warn")
-    srv.config_text = srv.config_text.replace("[loggers]", extra + "\n[loggers]", 1)
-    with open(srv.config, "w") as f:
-        f.write(srv.config_text)
+    srv = Server(max_connections=MAX_CONNS, max_body="8M", read_timeout=5, log_level="warn",
+                 server_extra="health_listen = 127.0.0.1:%d" % health)
     try:
         with srv as s:
             # What one call costs with the server to itself.

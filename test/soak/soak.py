@@ -182,19 +182,19 @@ class Flapper:
 
 # ---- the servers ----
 
-class SoakServer:
+class SoakServer(harness.Server):
+    """harness.Server with the soak's configuration (rewritten at each
+    reload), TLS through CLIENT_TLS, and an optional wrapper (valgrind)."""
+
     def __init__(self, name, case, stable_url, flappers, pki=None, health=False, argv0=(),
                  binary=None):
+        super().__init__(text="", port=free_port())
         self.name = name
         self.case = case
         self.stable_url = stable_url
         self.flappers = flappers
         self.pki = pki
-        self.port = free_port()
         self.health_port = free_port() if health else None
-        self.dir = tempfile.mkdtemp(prefix="wca-soak-%s-" % name)
-        self.config = os.path.join(self.dir, "wca-scheduler.ini")
-        self.log_path = os.path.join(self.dir, "stderr.log")
         self.argv0 = list(argv0)
         self.binary = binary or BIN
         self.variant = 0
@@ -284,22 +284,11 @@ class SoakServer:
             rss = int(re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1)) * 1024
         return rss, len(os.listdir("/proc/%d/fd" % pid))
 
-    def stop(self, timeout=15):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-                self.log.close()
-                return "killed after %d s" % timeout
-        self.log.close()
-        return self.proc.returncode
-
-    def stderr(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+    def stop(self, timeout=15.0):
+        try:
+            return super().stop(timeout)
+        except harness.TestFailure as e:
+            return str(e)
 
 
 CLIENT_TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
