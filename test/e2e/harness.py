@@ -53,7 +53,6 @@ idle_timeout = {idle_timeout}
 drain_timeout = {drain_timeout}
 namespaces = {namespaces}
 score_mode = {score_mode}
-{server_extra}
 
 [loggers]
 * = {log_level}
@@ -75,9 +74,14 @@ class Server:
         opts = dict(listen="127.0.0.1:%d" % self.port, max_connections=64,
                     max_body="1M", max_header="8K", read_timeout=5,
                     idle_timeout=30, drain_timeout=5, namespaces="default",
-                    score_mode="clamp", log_level="info", server_extra="")
+                    score_mode="clamp", log_level="info")
+        # server_extra: more [server] lines (DEFAULT_CONFIG's own are fixed).
+        server_extra = kw.pop("server_extra", "")
         opts.update(kw)
         self.config_text = text if text is not None else DEFAULT_CONFIG.format(**opts) + extra
+        if server_extra and text is None:
+            self.config_text = self.config_text.replace(
+                "\n[loggers]", "\n%s\n\n[loggers]" % server_extra, 1)
         self.config = os.path.join(self.dir, "wca-scheduler.ini")
         with open(self.config, "w") as f:
             f.write(self.config_text)

@@ -202,7 +202,7 @@ class SoakServer(harness.Server):
         self.write_config()
 
     @property
-    def tls(self):
+    def is_tls(self):
         return self.pki is not None
 
     def write_config(self):
@@ -211,7 +211,7 @@ class SoakServer(harness.Server):
         text = golden.config_text(self.case, self.port, self.stable_url)
         server = ["max_connections = %d" % MAX_CONNECTIONS, "max_body = %d" % MAX_BODY,
                   "idle_timeout = 30"]
-        if self.tls:
+        if self.is_tls:
             server += ["tls_cert = " + self.pki.path("srv.crt"),
                        "tls_key = " + self.pki.path("srv.key")]
         if self.health_port:
@@ -246,7 +246,7 @@ class SoakServer(harness.Server):
 
     def connect(self, timeout=5.0):
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
-        if self.tls:
+        if self.is_tls:
             s = CLIENT_TLS.wrap_socket(s, server_hostname="localhost")
         return s
 
@@ -499,7 +499,7 @@ class Chaos:
         self.idle(0.02)
 
     def reset_mid_handshake(self, rng):
-        tls = [s for s in self.servers if s.tls]
+        tls = [s for s in self.servers if s.is_tls]
         if not tls:
             return
         srv = rng.choice(tls)
@@ -565,7 +565,7 @@ def wrk(srv, label, verb, body, expect, secs, tmp):
         f.write(body)
     with open(ef, "wb") as f:
         f.write(expect)
-    url = "%s://127.0.0.1:%d/%s" % ("https" if srv.tls else "http", srv.port, verb)
+    url = "%s://127.0.0.1:%d/%s" % ("https" if srv.is_tls else "http", srv.port, verb)
     env = dict(os.environ, BODY_FILE=bf, EXPECT_FILE=ef, DELAY_MS=str(WRK_DELAY_MS))
     return subprocess.Popen(["wrk", "-t1", "-c%d" % WRK_CONNS, "-d%ds" % int(secs),
                              "--timeout", "%ds" % int(DEADLINE), "-s",
@@ -661,7 +661,9 @@ def main():
                 for s in servers for label, verb, b in calls]
         t0 = time.monotonic()
         chaos.start()
-        warm = max(20.0, SECS * 0.15)
+        # 15% (at least 20 s: every flapping mode and a few floods), and
+        # never so long that a short run has no time after it.
+        warm = min(max(20.0, SECS * 0.15), SECS * 0.4)
         samples, q_warm, q_end = [], None, None
         next_reload, next_rotate, next_flap, next_sample = t0 + 3, t0 + 6, t0 + 1, t0
         rotations = 0
@@ -747,7 +749,7 @@ def main():
             results["%s reloads" % s.name] = s.reloads_sent
             results["%s rejected" % s.name] = metric_value(
                 m, "wca_scheduler_connections_rejected_total")
-            if s.tls:
+            if s.is_tls:
                 tr = metric_value(m, "wca_scheduler_tls_reloads_total", {"result": "success"})
                 tf = metric_value(m, "wca_scheduler_tls_reloads_total", {"result": "failure"})
                 results["tls reloads"] = tr
