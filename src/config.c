@@ -516,22 +516,27 @@ k_client_names(struct loader *L, const char *k, const char *v)
 		parse_list(L, k, v, &C->client_names, &C->nclient_names);
 }
 
+/* A whole number in lo..hi into *out (unchanged on error). */
 static void
-k_max_connections(struct loader *L, const char *k, const char *v)
+parse_count(struct loader *L, const char *k, const char *v, long lo, long hi,
+    unsigned *out)
 {
 	long n;
 
-	if (parse_long(L, k, v, 1, 1000000, &n) == 0)
-		C->max_connections = (unsigned)n;
+	if (parse_long(L, k, v, lo, hi, &n) == 0)
+		*out = (unsigned)n;
+}
+
+static void
+k_max_connections(struct loader *L, const char *k, const char *v)
+{
+	parse_count(L, k, v, 1, 1000000, &C->max_connections);
 }
 
 static void
 k_decisions(struct loader *L, const char *k, const char *v)
 {
-	long n;
-
-	if (parse_long(L, k, v, 0, 100000, &n) == 0)
-		C->decisions = (unsigned)n;
+	parse_count(L, k, v, 0, 100000, &C->decisions);
 }
 
 static void
@@ -556,10 +561,7 @@ k_capture_dir(struct loader *L, const char *k, const char *v)
 static void
 k_capture_max(struct loader *L, const char *k, const char *v)
 {
-	long n;
-
-	if (parse_long(L, k, v, 1, 100000, &n) == 0)
-		C->capture_max = (unsigned)n;
+	parse_count(L, k, v, 1, 100000, &C->capture_max);
 }
 
 static void

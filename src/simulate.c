@@ -242,8 +242,8 @@ collect_nodes(struct sim *s)
 }
 
 static void
-request(const struct sim *s, const struct sim_pod *p, const char *const *names,
-    size_t n, struct buf *out)
+request(const struct sim_pod *p, const char *const *names, size_t n,
+    struct buf *out)
 {
 	size_t i;
 
@@ -257,7 +257,6 @@ request(const struct sim *s, const struct sim_pod *p, const char *const *names,
 		json_write_str(out, names[i], strlen(names[i]));
 	}
 	buf_adds(out, "]}");
-	(void)s;
 }
 
 /*
@@ -412,7 +411,7 @@ run(struct sim *s)
 		long n, b;
 		int st;
 
-		request(s, p, all, s->nnodes, &req);
+		request(p, all, s->nnodes, &req);
 		st = offline_call(&s->o, ROUTE_FILTER, req.p, req.len, NULL, &ans);
 		if (st != 200) {
 			snprintf(why, sizeof(why), "filter answered %d: %.*s", st,
@@ -425,7 +424,7 @@ run(struct sim *s)
 			p->why = xstrdup(why);
 			continue;
 		}
-		request(s, p, ok, (size_t)n, &req);
+		request(p, ok, (size_t)n, &req);
 		st = offline_call(&s->o, ROUTE_PRIORITIZE, req.p, req.len, NULL,
 		    &ans);
 		b = st == 200 ? best(&ans, &d, s, why, sizeof(why)) : -1;
