@@ -57,7 +57,7 @@ STATIC_OBJS := $(subst build/static/build/,build/static/,$(SRCS:%.c=build/static
 FUZZ_CC     ?= clang
 FUZZ_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer
-FUZZ_NAMES  := http extender promtext ini pem tls
+FUZZ_NAMES  := http extender promtext ini pem tls snapshot
 FUZZ_OBJS   := $(subst build/fuzz/build/,build/fuzz/,$(SRCS:%.c=build/fuzz/%.o))
 FUZZ_BINS   := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 BIN       := build/wca-scheduler

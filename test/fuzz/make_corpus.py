@@ -153,6 +153,30 @@ def client_hellos(pki):
         raise SystemExit("make_corpus: recorded no ClientHello")
 
 
+def snapshot():
+    """Snapshots as GET /snapshot writes them (timestamped, several
+    times) and the hand-written clusters of test/data/sim."""
+    for name in ("wca-cluster.prom", "la-cluster.prom"):
+        with open(os.path.join(ROOT, "test", "data", "sim", name), "rb") as f:
+            put("snapshot", name, f.read())
+    t = 1796000000000
+    lines = ["# TYPE wca_scheduler_snapshot_time_seconds gauge",
+             "wca_scheduler_snapshot_time_seconds %.3f" % (t / 1000 + 5)]
+    for i in range(3):
+        n = "n%d" % i
+        lines += ['wca_node_capacity{node="%s",dim="cpu"} %d %d' % (n, 8 * (i + 1), t),
+                  'wca_app_assigned{node="%s",app="web"} %d %d' % (n, i, t),
+                  'wca_node_utilization{node="%s",resource="cpu",operator="avg"} %d %d'
+                  % (n, 20 + 10 * i, t + 1000 * i),
+                  'kube_node_status_allocatable{node="%s",resource="cpu",unit="core"} 4 %d' % (n, t),
+                  'kube_pod_info{namespace="default",pod="p%d",node="%s"} 1 %d' % (i, n, t),
+                  'kube_pod_start_time{namespace="default",pod="p%d"} %d %d' % (i, t // 1000, t),
+                  'kube_pod_container_resource_requests{namespace="default",pod="p%d",'
+                  'container="c0",node="%s",resource="cpu"} 0.5 %d' % (i, n, t)]
+    lines += ['wca_app_requested{app="web",dim="cpu"} 2 %d' % t]
+    put("snapshot", "timestamped", "\n".join(lines) + "\n")
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     pki = Pki()
@@ -166,6 +190,7 @@ def main():
         ini()
         pem(pki)
         client_hellos(pki)
+        snapshot()
     finally:
         shutil.rmtree(pki.dir, ignore_errors=True)
     for name in sorted(os.listdir(OUT)):

@@ -18,7 +18,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 SECS=${FUZZ_SECONDS:-60}
-NAMES=${FUZZ_ONLY:-"http extender promtext ini pem tls"}
+NAMES=${FUZZ_ONLY:-"http extender promtext ini pem tls snapshot"}
 OUT=build/fuzz
 LOG=${FUZZ_LOG:-$OUT/logs}
 TALLY=${FUZZ_TALLY:-$OUT/executions.tsv}
