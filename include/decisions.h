@@ -10,9 +10,10 @@
  * algorithm used ("terms": capacities, requests, utilisation, data age,
  * score parts).  Nothing is allocated and nothing is formatted on the
  * request path; formatting happens when /explain asks.  A slot holds
- * DEC_SLOT_BYTES of node rows, enough for every node of a
- * kube-scheduler call (at most about 781 nodes) with all DEC_TERMS_MAX
- * terms each; rows past that are counted, not kept.
+ * DEC_SLOT_BYTES of node rows: every node of a 781-node call (the most
+ * kube-scheduler sends) when rows stay under about 167 bytes, i.e. names
+ * up to 28 bytes with all DEC_TERMS_MAX terms, longer ones with fewer;
+ * rows past that are counted, not kept.
  *
  * While an algorithm runs, it notes terms per node into an array the
  * extender hands it (algo_ctx.terms, NULL when nothing is recorded).
@@ -102,7 +103,8 @@ struct dec_input {
 
 struct dec_log;
 
-struct dec_log *dec_log_new(size_t n);		/* NULL when n == 0 */
+/* NULL when n == 0, or when the ring cannot be allocated. */
+struct dec_log *dec_log_new(size_t n);
 void dec_log_free(struct dec_log *d);
 size_t dec_log_size(const struct dec_log *d);
 uint64_t dec_log_recorded(const struct dec_log *d);

@@ -38,6 +38,9 @@ void snapshot_write_node_sets(const struct ns_store *st,
     const struct ns_node *n, double now, double unix_now, double staleness,
     struct buf *out);
 
+/* A label value, quoted and escaped as the text format wants it. */
+void snapshot_label_value(struct buf *out, const char *s, size_t n);
+
 /* One pod's kube_pod_* series on node_name, at Unix time t. */
 struct ns_pod;
 void snapshot_write_pod(struct buf *out, const char *node_name,

@@ -98,6 +98,13 @@ capture_request(struct capture *c, enum route r, const char *body,
 	snprintf(path, sizeof(path), "%s/%s", c->dir, slot);
 	if (write_file(path, body, len) == 0)
 		return;
+	/* Nothing half-written stays behind to look like a capture. */
+	{
+		int e = errno;
+
+		unlink(path);
+		errno = e;
+	}
 	slot[0] = '\0';
 	if (c->warned_ms == 0 || now_ms - c->warned_ms >= 1000) {
 		log_warn(LOGGER_SERVER, "capture failed path=%s error=\"%s\" "

@@ -536,7 +536,8 @@ k_max_connections(struct loader *L, const char *k, const char *v)
 static void
 k_decisions(struct loader *L, const char *k, const char *v)
 {
-	parse_count(L, k, v, 0, 100000, &C->decisions);
+	/* 128 KiB of address space a slot: 4096 is 512 MiB. */
+	parse_count(L, k, v, 0, 4096, &C->decisions);
 }
 
 static void

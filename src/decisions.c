@@ -15,7 +15,7 @@ _Static_assert(DEC_TERMS_MAX % 8 == 0 && DEC_TERMS_MAX * sizeof(float) % 16
     == 0, "terms are copied in whole 8- and 16-byte pieces");
 
 /* Row kinds in a slot. */
-enum { ROW_PASS, ROW_FAIL, ROW_DROP, ROW_SCORE };
+enum { ROW_PASS, ROW_FAIL, ROW_DROP, ROW_SCORE, ROW_NONE };
 
 struct slot {
 	uint64_t seq;			/* 0: never filled */
@@ -82,8 +82,13 @@ dec_log_new(size_t n)
 	if (n == 0)
 		return NULL;
 	d = xcalloc(1, sizeof(*d));
-	/* calloc: the kernel's zero pages, resident only once written. */
-	d->slots = xcalloc(n, sizeof(*d->slots));
+	/* calloc: the kernel's zero pages, resident only once written.  Not
+	 * xcalloc: a ring the machine cannot map is refused, not fatal. */
+	d->slots = calloc(n, sizeof(*d->slots));
+	if (d->slots == NULL) {
+		free(d);
+		return NULL;
+	}
 	d->n = n;
 	return d;
 }
@@ -227,6 +232,8 @@ dec_record(struct dec_log *d, const struct dec_input *in)
 
 		if (in->priority) {
 			kind = ROW_SCORE;
+		} else if (in->error != NULL) {
+			kind = ROW_NONE;
 		} else if (in->verdicts == NULL) {
 			kind = ROW_PASS;
 		} else {
@@ -291,7 +298,9 @@ get_row(const struct slot *s, size_t *pos, struct row *r)
 	*pos = (size_t)(p - s->rows);
 }
 
-static const char *const kind_names[] = { "pass", "fail", "drop", "score" };
+/* none: the filter answered Error, no node was accepted. */
+static const char *const kind_names[] = { "pass", "fail", "drop", "score",
+	"none" };
 
 /* Slots newest first: the k-th newest, or NULL. */
 static const struct slot *

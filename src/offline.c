@@ -154,6 +154,12 @@ offline_args(int argc, char **argv, int simulate, struct offline_args *a,
 		usage(stderr);
 		return EXIT_CONFIG;
 	}
+	if (!strcmp(a->metrics, "-") && !strcmp(simulate ? a->pods :
+	    a->request, "-")) {
+		fprintf(stderr, "wca-scheduler %s: only one of the files can be "
+		    "standard input (-)\n", argv[0]);
+		return EXIT_CONFIG;
+	}
 	return 0;
 }
 

@@ -1078,6 +1078,19 @@ tls_check_files(struct loop *l, void *arg)
 	    cfg->tls_cert, stats.tls_cert_not_after);
 }
 
+/* The configured decision log; off, and said so, when it cannot be had. */
+static struct dec_log *
+decision_log(const struct config *cfg)
+{
+	struct dec_log *d = dec_log_new(cfg->decisions);
+
+	if (d == NULL && cfg->decisions > 0)
+		log_error(LOGGER_SERVER, "decision log off: cannot allocate "
+		    "%u slots of %u KiB (decisions); /explain answers 404",
+		    cfg->decisions, DEC_SLOT_BYTES / 1024);
+	return d;
+}
+
 struct server *
 server_new(struct loop *l, struct config *cfg, char *err, size_t errlen)
 {
@@ -1090,7 +1103,7 @@ server_new(struct loop *l, struct config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	s->cfg = cfg;
-	s->decisions = dec_log_new(cfg->decisions);
+	s->decisions = decision_log(cfg);
 	s->capture = capture_new(cfg->capture_dir, cfg->capture_max);
 	tls_install(s, cfg->tls ? tls_creds_ref(cfg->tls) : NULL);
 	return s;
@@ -1110,7 +1123,7 @@ server_reload(struct server *s, struct config *cfg, char *err,
 	/* A new size starts an empty log; the same size keeps what it has. */
 	if (cfg->decisions != dec_log_size(s->decisions)) {
 		dec_log_free(s->decisions);
-		s->decisions = dec_log_new(cfg->decisions);
+		s->decisions = decision_log(cfg);
 	}
 	if (!capture_same(s->capture, cfg->capture_dir, cfg->capture_max)) {
 		capture_free(s->capture);

@@ -98,6 +98,16 @@ sim_namespace(const struct config *cfg)
 	return "default";
 }
 
+static size_t
+pods_of_app(const struct sim *s, const char *app)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->npods; i++)
+		n += s->pods[i].app && !strcmp(s->pods[i].app, app);
+	return n;
+}
+
 /* "app count" lines; '#' comments and blank lines are skipped. */
 static int
 pods_from_lines(struct sim *s, const char *text, size_t len, const char *path)
@@ -140,7 +150,11 @@ pods_from_lines(struct sim *s, const char *text, size_t len, const char *path)
 			struct buf j;
 			char name[300];
 
-			snprintf(name, sizeof(name), "%s-%ld", app, k);
+			/* Numbered per app over the whole file: two lines of one
+			 * app must not make two pods of one name (the store
+			 * keys pods by namespace and name). */
+			snprintf(name, sizeof(name), "%s-%zu", app,
+			    pods_of_app(s, app) + 1);
 			buf_init(&j);
 			buf_adds(&j, "{\"metadata\":{\"name\":");
 			json_write_str(&j, name, strlen(name));
@@ -180,9 +194,13 @@ pods_from_json(struct sim *s, const char *text, size_t len, const char *path)
 	int i, n = 0;
 
 	json_doc_init(&d);
-	if (json_parse(&d, text, len, err) < 0 || d.tok[0].type != JSON_ARRAY) {
-		fprintf(stderr, "%s: %s\n", path, d.ntok ? err :
-		    "expected a JSON list of Pods");
+	if (json_parse(&d, text, len, err) < 0) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		json_doc_free(&d);
+		return -1;
+	}
+	if (d.tok[0].type != JSON_ARRAY) {
+		fprintf(stderr, "%s: expected a JSON list of Pods\n", path);
 		json_doc_free(&d);
 		return -1;
 	}
@@ -275,11 +293,11 @@ place(struct sim *s, struct sim_pod *p, size_t node)
 	p->node = xstrdup(sn->name);
 	sn->placed++;
 	if (p->app) {
-		buf_adds(&sn->added, "wca_app_assigned{node=\"");
-		buf_adds(&sn->added, p->node);
-		buf_adds(&sn->added, "\",app=\"");
-		buf_adds(&sn->added, p->app);
-		buf_adds(&sn->added, "\"} 1\n");
+		buf_adds(&sn->added, "wca_app_assigned{node=");
+		snapshot_label_value(&sn->added, p->node, strlen(p->node));
+		buf_adds(&sn->added, ",app=");
+		snapshot_label_value(&sn->added, p->app, strlen(p->app));
+		buf_adds(&sn->added, "} 1\n");
 	}
 	if (s->pod_series) {
 		struct json_doc d;
@@ -365,9 +383,10 @@ best(const struct buf *ans, struct json_doc *d, struct sim *s, char *why,
 	int i;
 	size_t k;
 
-	if (json_parse(d, ans->p, ans->len, err) < 0 ||
-	    d->tok[0].type != JSON_ARRAY)
+	if (json_parse(d, ans->p, ans->len, err) < 0)
 		return snprintf(why, whylen, "prioritize: %s", err), -1;
+	if (d->tok[0].type != JSON_ARRAY)
+		return snprintf(why, whylen, "prioritize: not a list"), -1;
 	for (i = json_first(d, 0); i > 0; i = json_next(d, 0, i)) {
 		int h = json_get(d, i, "Host"), sc = json_get(d, i, "Score");
 		double v;
@@ -430,6 +449,14 @@ run(struct sim *s)
 		b = st == 200 ? best(&ans, &d, s, why, sizeof(why)) : -1;
 		if (st != 200)
 			snprintf(why, sizeof(why), "prioritize answered %d", st);
+		else if (b < 0 && ans.len >= 2 && !memcmp(ans.p, "[]", 2)) {
+			/* A pod outside `namespaces`: passed through unscored,
+			 * the scheduler places it by its own scores; here the
+			 * first node that passed. */
+			for (b = 0; (size_t)b < s->nnodes &&
+			    strcmp(s->nodes[b].name, ok[0]); b++)
+				continue;
+		}
 		if (b < 0) {
 			p->why = xstrdup(why);
 			continue;
@@ -661,7 +688,8 @@ offline_simulate(int argc, char **argv)
 		sim_free(&s);
 		return EXIT_RUNTIME;
 	}
-	for (k = 0; k < text.len && strchr(" \t\r\n", text.p[k]); k++)
+	for (k = 0; k < text.len && text.p[k] && strchr(" \t\r\n", text.p[k]);
+	    k++)
 		continue;
 	rc = k < text.len && text.p[k] == '[' ?
 	    pods_from_json(&s, text.p, text.len, pods) :

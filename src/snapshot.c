@@ -20,8 +20,8 @@ struct writer {
 	double now, unix_now;
 };
 
-static void
-label_value(struct buf *out, const char *s, size_t n)
+void
+snapshot_label_value(struct buf *out, const char *s, size_t n)
 {
 	size_t i;
 
@@ -59,7 +59,7 @@ sample(struct writer *w, const char *name, const struct lab *l, size_t nl,
 				buf_addc(w->out, ',');
 			buf_adds(w->out, l[i].k);
 			buf_addc(w->out, '=');
-			label_value(w->out, l[i].v, l[i].vlen);
+			snapshot_label_value(w->out, l[i].v, l[i].vlen);
 		}
 		buf_addc(w->out, '}');
 	}
@@ -374,6 +374,11 @@ snapshot_read(const char *text, size_t len, const struct ns_opts *o,
 	/* The snapshot's time, else its newest sample's. */
 	*now = isfinite(snap_time) ? snap_time : isfinite(max_ts) ? max_ts :
 	    0;
+	/* Untimed samples are as old as the snapshot: they sort (and commit)
+	 * with its time, after the timed ones no newer. */
+	for (i = 0; i < nrefs; i++)
+		if (refs[i].ts == INT64_MIN)
+			refs[i].ts = llround(*now * 1000.0);
 	qsort(refs, nrefs, sizeof(*refs), cmp_ref);
 	for (i = 0; i < nrefs; i++)
 		if (i == 0 || refs[i].ts != refs[i - 1].ts)
@@ -398,8 +403,7 @@ snapshot_read(const char *text, size_t len, const struct ns_opts *o,
 			if (prom_parse_line(&p, text + refs[i].off, refs[i].len,
 			    &smp, &why) == PROM_SAMPLE)
 				scrape_add_sample(b, &smp);
-		/* Untimed samples are as old as the snapshot. */
-		ns_commit(st, b, ts == INT64_MIN ? *now : (double)ts / 1000.0);
+		ns_commit(st, b, (double)ts / 1000.0);
 	}
 	free(specs);
 	free(urls);

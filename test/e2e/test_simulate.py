@@ -101,6 +101,13 @@ def test_target_load_packing_sees_its_placements():
     check(r["a1"][0] >= 1, "the least loaded node (10%) gets the first:\n" + out)
 
 
+def test_lines_of_one_app_number_its_pods_on():
+    rc, out, _ = simulate("Fit", "wca-cluster.prom", "web 2\ndb 1\nweb 8\n")
+    eq(rc, 0, "exit")
+    check("pods placed 8, unschedulable 3" in out, out)
+    check("unschedulable default/web-10: " in out, "web numbered 1..10 across lines:\n" + out)
+
+
 def test_bad_pods_file_names_the_line():
     rc, out, err = simulate("Fit", "wca-cluster.prom", "web 2\nweb two\n")
     eq(rc, 2, "exit")

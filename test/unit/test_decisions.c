@@ -173,6 +173,13 @@ test_filter_decision_json(void)
 	T_CHECK(num_at(&d, res, k_cap) == 32);
 	res = json_next(&d, json_get(&d, dec, "results"), res);
 	T_CHECK(str_at(&d, res, k_result, "drop"));
+	/* A filter that answered Error accepted no node: "none". */
+	in.error = "no requested resources for app web";
+	dec_record(log, &in);
+	T_EQ_INT(explain(log, "web-1", &d, &out), 2);
+	dec = json_first(&d, json_get(&d, 0, "decisions"));
+	res = json_first(&d, json_get(&d, dec, "results"));
+	T_CHECK(str_at(&d, res, k_result, "none"));
 	/* Another pod: nothing kept about it. */
 	T_EQ_INT(explain(log, "web-2", &d, &out), 0);
 	json_doc_free(&d);
