@@ -90,6 +90,10 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 /* Drop the first n bytes (consumed output). */
 void buf_consume(struct buf *b, size_t n);
 
+/* Append everything fd holds, at most max bytes: 0, or -1 with errno
+ * (EFBIG past max).  fd is not closed. */
+int buf_read_fd(struct buf *b, int fd, size_t max);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);

@@ -1,10 +1,12 @@
 #include "buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Allocation failure is not a recoverable condition for a server this
  * small: every size is capped before it gets here, so abort loudly. */
@@ -136,4 +138,27 @@ buf_consume(struct buf *b, size_t n)
 	}
 	memmove(b->p, b->p + n, b->len - n);
 	b->len -= n;
+}
+
+int
+buf_read_fd(struct buf *b, int fd, size_t max)
+{
+	size_t start = b->len;
+	ssize_t n;
+
+	for (;;) {
+		buf_reserve(b, 4096);
+		n = read(fd, b->p + b->len, 4096);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		b->len += (size_t)n;
+		if (b->len - start > max) {
+			errno = EFBIG;
+			return -1;
+		}
+	}
 }

@@ -1,6 +1,8 @@
 #include "offline.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,25 +22,17 @@
 int
 offline_read(const char *path, struct buf *out)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	char chunk[65536];
-	size_t n;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	int r, e;
 
-	if (f == NULL)
+	if (fd < 0)
 		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(out, chunk, n);
-	if (ferror(f)) {
-		int e = errno;
-
-		if (f != stdin)
-			fclose(f);
-		errno = e;
-		return -1;
-	}
-	if (f != stdin)
-		fclose(f);
-	return 0;
+	r = buf_read_fd(out, fd, (size_t)1 << 30);
+	e = errno;
+	if (fd != 0)
+		close(fd);
+	errno = e;
+	return r;
 }
 
 int

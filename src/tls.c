@@ -80,34 +80,21 @@ pem_append(void *ctx, const void *p, size_t n)
 static int
 read_file(const char *path, struct buf *out, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r, e;
 
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		buf_reserve(out, 4096);
-		n = read(fd, out->p + out->len, 4096);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		out->len += (size_t)n;
-		if (out->len > TLS_FILE_MAX) {
-			close(fd);
-			snprintf(err, errlen, "%s: larger than %d bytes", path,
-			    TLS_FILE_MAX);
-			return -1;
-		}
-	}
+	r = buf_read_fd(out, fd, TLS_FILE_MAX);
+	e = errno;
 	close(fd);
-	if (n < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (r < 0 && e == EFBIG)
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+		    TLS_FILE_MAX);
+	else if (r < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+	return r;
 }
 
 /* Every PEM object of a file, in order. */
