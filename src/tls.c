@@ -202,7 +202,8 @@ struct tls_creds {
 	size_t nnames;
 	char *cert_path, *key_path, *ca_path;
 	unsigned long long stamp;
-	struct sess_cache cache;
+	struct sess_cache *cache;	/* server credentials only: 200 KiB
+					   a scraper's credentials never use */
 };
 
 static void
@@ -234,6 +235,7 @@ creds_free(struct tls_creds *c)
 	free(c->cert_path);
 	free(c->key_path);
 	free(c->ca_path);
+	free(c->cache);
 	free(c);
 }
 
@@ -517,9 +519,11 @@ load_anchors(struct tls_creds *c, char *err, size_t errlen)
 
 static const br_ssl_session_cache_class sess_cache_class;
 
-struct tls_creds *
-tls_creds_load(const char *cert, const char *key, const char *ca,
-    char *const *names, size_t nnames, char *err, size_t errlen)
+/* The files, then (for a server) the session cache, allocated last so
+ * that a refused file costs no more than its parse. */
+static struct tls_creds *
+creds_load(const char *cert, const char *key, const char *ca,
+    char *const *names, size_t nnames, int server, char *err, size_t errlen)
 {
 	struct tls_creds *c = xcalloc(1, sizeof(*c));
 	unsigned char kbuf[1024];
@@ -543,10 +547,22 @@ tls_creds_load(const char *cert, const char *key, const char *ca,
 	for (i = 0; i < nnames; i++)
 		c->names[i] = xstrdup(names[i]);
 	c->nnames = nnames;
-	c->cache.vtable = &sess_cache_class;
-	br_ssl_session_cache_lru_init(&c->cache.lru, c->cache.store,
-	    sizeof(c->cache.store));
+	if (server) {
+		c->cache = xmalloc(sizeof(*c->cache));
+		memset(c->cache->slot, 0, sizeof(c->cache->slot));
+		c->cache->next = 0;
+		c->cache->vtable = &sess_cache_class;
+		br_ssl_session_cache_lru_init(&c->cache->lru, c->cache->store,
+		    sizeof(c->cache->store));
+	}
 	return c;
+}
+
+struct tls_creds *
+tls_creds_load(const char *cert, const char *key, const char *ca,
+    char *const *names, size_t nnames, char *err, size_t errlen)
+{
+	return creds_load(cert, key, ca, names, nnames, 1, err, errlen);
 }
 
 /* ---- connections ---- */
@@ -795,7 +811,7 @@ tls_conn_new(struct tls_creds *c)
 	br_ssl_engine_set_buffers_bidi(eng, t->ibuf, sizeof(t->ibuf), t->obuf,
 	    sizeof(t->obuf));
 	br_ssl_engine_set_protocol_names(eng, alpn, 1);
-	br_ssl_server_set_cache(&t->sc, &c->cache.vtable);
+	br_ssl_server_set_cache(&t->sc, &c->cache->vtable);
 	if (c->nta > 0) {
 		struct x509_wrap *w = xcalloc(1, sizeof(*w));
 
@@ -1187,7 +1203,7 @@ tls_client_creds_load(const char *ca, const char *cert, const char *key,
 			return NULL;
 		}
 	}
-	return tls_creds_load(cert, key, ca, NULL, 0, err, errlen);
+	return creds_load(cert, key, ca, NULL, 0, 0, err, errlen);
 }
 
 struct tls_client {

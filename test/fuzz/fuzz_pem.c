@@ -62,24 +62,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 	size_t a, b;
 
-	if (size < 4)
+	int how;
+
+	if (size < 5)
 		return 0;
 	a = (size_t)data[0] << 8 | data[1];
 	b = (size_t)data[2] << 8 | data[3];
-	data += 4;
-	size -= 4;
+	how = data[4] % 3;
+	data += 5;
+	size -= 5;
 	a %= size + 1;			/* a + b <= size */
 	b %= size - a + 1;
 	put(cert, data, a);
 	put(key, data + a, b);
 	put(ca, data + a + b, size - a - b);
-	c = tls_creds_load(cert, key, ca, names, 1, err, sizeof(err));
-	if (c != NULL)
-		tls_creds_unref(c);
-	c = tls_creds_load(cert, key, NULL, NULL, 0, err, sizeof(err));
-	if (c != NULL)
-		tls_creds_unref(c);
-	c = tls_client_creds_load(ca, cert, key, err, sizeof(err));
+	if (how == 0)		/* a server with client_ca and client names */
+		c = tls_creds_load(cert, key, ca, names, 1, err, sizeof(err));
+	else if (how == 1)	/* a server without client authentication */
+		c = tls_creds_load(cert, key, NULL, NULL, 0, err, sizeof(err));
+	else			/* the scraper's CA and client certificate */
+		c = tls_client_creds_load(ca, cert, key, err, sizeof(err));
 	if (c != NULL)
 		tls_creds_unref(c);
 	return 0;

@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tls_conn *t;
 	char buf[4096];
-	int sv[2], i;
+	int sv[2], i, e;
 	ssize_t n;
 
 	if (size > 65536)
@@ -69,9 +69,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t = tls_conn_new(creds);
 	for (i = 0; i < 64; i++) {
 		n = tls_conn_recv(t, sv[0], buf, sizeof(buf));
+		e = errno;	/* before push and drain set it again */
 		(void)tls_conn_push(t, sv[0]);
 		drain(sv[1]);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		if (n == 0 || (n < 0 && e != EAGAIN && e != EINTR))
 			break;
 	}
 	tls_conn_free(t);

@@ -6,9 +6,10 @@ shapes the server meets (test/lib/k8sgen.py, the e2e exporters' series),
 the example configuration, keys and certificates made with openssl, and
 ClientHellos recorded from `openssl s_client` talking to a socket this
 script listens on.  Run it again to regenerate (the TLS and PEM seeds
-change every time: fresh keys and randoms).
+change every time: fresh keys and randoms); name harnesses to regenerate
+only theirs.
 
-    test/fuzz/make_corpus.py
+    test/fuzz/make_corpus.py [NAME...]
 """
 import json
 import os
@@ -76,6 +77,13 @@ def promtext():
             lines.append('node_cpu_seconds_total{cpu="%d",mode="%s"} %d.5' % (cpu, mode, 1000 + cpu))
     lines += ["node_memory_MemTotal_bytes 8.3e+09", "node_memory_MemAvailable_bytes 4e9 1700000000000"]
     put("promtext", "node", ("\x11" + "\n".join(lines) + "\n").encode())
+    # three scrapes of the same counters, 5 s apart in the harness: rates
+    scrapes = []
+    for k in range(3):
+        scrapes.append("\n".join(
+            'node_cpu_seconds_total{cpu="%d",mode="%s"} %d.5' % (cpu, mode, 1000 + 3 * k + cpu)
+            for cpu in range(2) for mode in ("user", "idle")) + "\n")
+    put("promtext", "node-rates", ("\x40" + "\f\f".join(scrapes)).encode())
     ksm = ['kube_node_status_allocatable{node="n1",resource="cpu",unit="core"} 4',
            'kube_pod_info{namespace="default",pod="p",node="n1"} 1',
            'kube_pod_start_time{namespace="default",pod="p"} 1.7e9',
@@ -109,7 +117,11 @@ def pem(pki):
         return parts
     for tag, (c, k, a) in (("ec", files("srv.crt", "srv.key", "test-ca.crt")),
                            ("rsa", files("rsa.crt", "rsa.key", "test-ca.crt"))):
-        put("pem", tag, struct.pack(">HH", len(c), len(k)) + c + k + a)
+        # the fifth byte picks the loader: 0 server with client CA,
+        # 1 server alone, 2 scraper (fuzz_pem.c)
+        for how in range(3):
+            put("pem", "%s-%d" % (tag, how),
+                struct.pack(">HHB", len(c), len(k), how) + c + k + a)
 
 
 def client_hellos(pki):
@@ -178,22 +190,27 @@ def snapshot():
 
 
 def main():
-    shutil.rmtree(OUT, ignore_errors=True)
+    makers = {"http": http, "extender": extender, "promtext": promtext,
+              "ini": ini, "pem": pem, "tls": client_hellos,
+              "snapshot": snapshot}
+    only = sys.argv[1:] or list(makers)
+    for name in only:
+        if name not in makers:
+            sys.exit("make_corpus: no harness %r (%s)" % (name, " ".join(makers)))
+        shutil.rmtree(os.path.join(OUT, name), ignore_errors=True)
     pki = Pki()
     pki.issue("srv", "wca", san="DNS:localhost,IP:127.0.0.1", days=30)
     pki.issue("cli", "system:kube-scheduler", eku="clientAuth", days=30)
     pki.issue("rsa", "wca-rsa", san="DNS:localhost", days=30, rsa=True)
     try:
-        http()
-        extender()
-        promtext()
-        ini()
-        pem(pki)
-        client_hellos(pki)
-        snapshot()
+        for name in only:
+            if makers[name] in (pem, client_hellos):
+                makers[name](pki)
+            else:
+                makers[name]()
     finally:
         shutil.rmtree(pki.dir, ignore_errors=True)
-    for name in sorted(os.listdir(OUT)):
+    for name in sorted(only):
         files = os.listdir(os.path.join(OUT, name))
         print("%s: %d seeds, %d bytes" % (name, len(files), sum(
             os.path.getsize(os.path.join(OUT, name, f)) for f in files)))

@@ -24,7 +24,11 @@ LOG=${FUZZ_LOG:-$OUT/logs}
 TALLY=${FUZZ_TALLY:-$OUT/executions.tsv}
 mkdir -p "$LOG"
 export WCA_FUZZ_PKI=$PWD/$OUT/pki
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
+# A 16 MiB quarantine (ASan's default is 256): freed memory is still held
+# back far longer than one input lives (inputs are at most 64 KiB), so a
+# use after free is still caught, and the harnesses that allocate much
+# stop paying page faults for always-fresh memory (1.6x for fuzz_promtext).
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:quarantine_size_mb=16"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 # The TLS harness's server key and certificate (a private CA, P-256).
@@ -65,13 +69,15 @@ for name in $NAMES; do
 			continue
 		fi
 	fi
+	t0=$(date +%s)
 	"$bin" -max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-10}" \
 	    -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$art/" \
 	    "$corpus" test/fuzz/corpus/$name >"$LOG/$name.log" 2>&1
 	rc=$?
+	took=$(($(date +%s) - t0))	# less than SECS when stopped by SIGUSR1
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG/$name.log")
 	runs=${runs:-0}
-	rate=$((runs / (SECS > 0 ? SECS : 1)))
+	rate=$((runs / (took > 0 ? took : 1)))
 	files=$(ls "$corpus" | wc -l)
 	# crash-, leak-, timeout-, oom- inputs are findings; slow-unit- ones
 	# only say an input took over 10 s of wall time (a stopped process)
@@ -79,15 +85,15 @@ for name in $NAMES; do
 	result=clean
 	if [ "$rc" -ne 0 ] || [ -n "$found" ]; then result=finding; fi
 	printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-	    "$name" "$SECS" "$runs" "$result" >>"$TALLY"
+	    "$name" "$took" "$runs" "$result" >>"$TALLY"
 	if [ "$rc" -ne 0 ] || [ -n "$found" ]; then
 		echo "not ok $n - fuzz_$name: finding after $runs runs (exit $rc); input in $art"
 		grep -m5 'ERROR\|runtime error\|SUMMARY' "$LOG/$name.log" | sed 's/^/#   /'
 		bad=$((bad + 1))
 	else
-		echo "ok $n - fuzz_$name: $runs runs in $SECS s ($rate/s), corpus $files"
+		echo "ok $n - fuzz_$name: $runs runs in $took s ($rate/s), corpus $files"
 	fi
-	table="$table| fuzz_$name | $SECS | $runs | $rate | $files |
+	table="$table| fuzz_$name | $took | $runs | $rate | $files |
 "
 done
 echo "1..$n"
