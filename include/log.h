@@ -8,6 +8,7 @@
 #define WCA_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum log_level {
 	LOG_TRACE,
@@ -55,6 +56,20 @@ void log_emit(enum logger g, enum log_level l, const char *fmt, ...)
 #define log_info(g, ...)  LOG(g, LOG_INFO, __VA_ARGS__)
 #define log_warn(g, ...)  LOG(g, LOG_WARN, __VA_ARGS__)
 #define log_error(g, ...) LOG(g, LOG_ERROR, __VA_ARGS__)
+
+/*
+ * A repeated event (a refused connection in a flood, a failing disk)
+ * logged at most once a second: log_limit_pass() says whether to log
+ * now and, if so, how many were passed over since the last line.  The
+ * clock is the caller's, in milliseconds; a zeroed struct is ready.
+ */
+struct log_limit {
+	uint64_t last_ms;	/* 0: never logged */
+	unsigned long skipped;
+};
+
+int log_limit_pass(struct log_limit *l, uint64_t now_ms,
+    unsigned long *skipped);
 
 /*
  * Render untrusted bytes (a request path, a node name) as a field value

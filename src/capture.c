@@ -17,8 +17,7 @@ struct capture {
 	unsigned max;
 	uint64_t seq;			/* requests captured */
 	char (*names)[NAME_LEN];	/* by seq % max: the file kept there */
-	uint64_t warned_ms;		/* last failure logged */
-	unsigned long failed;		/* since then, not logged */
+	struct log_limit fail_log;	/* one line a second */
 };
 
 struct capture *
@@ -83,6 +82,7 @@ capture_request(struct capture *c, enum route r, const char *body,
     size_t len, uint64_t now_ms)
 {
 	char path[4096];
+	unsigned long skipped;
 	char *slot;
 
 	if (c == NULL)
@@ -106,12 +106,8 @@ capture_request(struct capture *c, enum route r, const char *body,
 		errno = e;
 	}
 	slot[0] = '\0';
-	if (c->warned_ms == 0 || now_ms - c->warned_ms >= 1000) {
+	if (log_limit_pass(&c->fail_log, now_ms, &skipped))
 		log_warn(LOGGER_SERVER, "capture failed path=%s error=\"%s\" "
 		    "failed_since_last_line=%lu", path, strerror(errno),
-		    c->failed);
-		c->warned_ms = now_ms ? now_ms : 1;
-		c->failed = 0;
-	} else
-		c->failed++;
+		    skipped);
 }

@@ -147,3 +147,16 @@ log_value(char *out, size_t outcap, const char *s, size_t n)
 	out[o] = '\0';
 	return out + 1;
 }
+
+int
+log_limit_pass(struct log_limit *l, uint64_t now_ms, unsigned long *skipped)
+{
+	if (l->last_ms != 0 && now_ms - l->last_ms < 1000) {
+		l->skipped++;
+		return 0;
+	}
+	*skipped = l->skipped;
+	l->skipped = 0;
+	l->last_ms = now_ms ? now_ms : 1;
+	return 1;
+}

@@ -125,8 +125,7 @@ struct server {
 	struct algo_memo memo;          /* cleared with each new config */
 	struct dec_log *decisions;	/* [server] decisions; NULL: off */
 	struct capture *capture;	/* [server] capture_dir; NULL: off */
-	uint64_t refused_logged;	/* loop ms of the last refusal logged */
-	unsigned long refused_unlogged;	/* refusals since, not logged */
+	struct log_limit refused_log;	/* one line a second in a flood */
 
 	struct tls_creds *tls;          /* NULL: plain HTTP */
 	struct loop_timer tls_timer;    /* file checks */
@@ -806,22 +805,17 @@ accept_one(struct server *s, struct listener *ls, int fd,
 	 * max_connections do not make a liveness probe fail. */
 	if (s->draining || (ls->health ? s->nhealth >= HEALTH_CONNS_MAX :
 	    s->nconns - s->nhealth >= s->cfg->max_connections)) {
-		uint64_t now = loop_now(s->loop);
+		unsigned long skipped;
 
 		stats.conns_rejected++;
-		/* A flood must not become a flood of log lines: one a second,
-		 * with the count of those not logged. */
-		if (s->refused_logged == 0 || now - s->refused_logged >= 1000) {
+		/* A flood must not become a flood of log lines. */
+		if (log_limit_pass(&s->refused_log, loop_now(s->loop), &skipped))
 			log_warn(LOGGER_SERVER, "connection refused reason=%s "
 			    "limit=%u refused_since_last_line=%lu",
 			    s->draining ? "draining" : ls->health ?
 			    "health_listen" : "max_connections", ls->health ?
 			    HEALTH_CONNS_MAX : s->cfg->max_connections,
-			    s->refused_unlogged);
-			s->refused_logged = now ? now : 1;
-			s->refused_unlogged = 0;
-		} else
-			s->refused_unlogged++;
+			    skipped);
 		close(fd);
 		return;
 	}
