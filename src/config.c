@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <math.h>
 #include <netdb.h>
@@ -1456,42 +1457,45 @@ config_load_string(const char *name, const char *text, size_t len,
 	return load(name, text, len, errs);
 }
 
+#define CONFIG_FILE_MAX	(1 << 20)
+
+/* A whole-file problem: reported as line 0 of the file. */
+static struct config *
+file_error(struct config_errors *errs, const char *path, const char *what,
+    int e)
+{
+	struct buf m;
+
+	buf_init(&m);
+	buf_printf(&m, "%s:0: %s", path, e == EFBIG ?
+	    "file larger than 1 MiB" : what);
+	if (e != EFBIG)
+		buf_printf(&m, ": %s", strerror(e));
+	buf_addc(&m, '\0');
+	errs->msg[errs->n++] = m.p;
+	return NULL;
+}
+
 struct config *
 config_load(const char *path, struct config_errors *errs)
 {
 	struct config *c;
 	struct buf b;
-	FILE *f;
-	char chunk[8192];
-	size_t n;
+	int fd, r, e;
 
 	memset(errs, 0, sizeof(*errs));
-	f = fopen(path, "r");
-	if (f == NULL) {
-		struct buf m;
-
-		buf_init(&m);
-		buf_printf(&m, "%s:0: cannot open: %s", path, strerror(errno));
-		buf_addc(&m, '\0');
-		errs->msg[errs->n++] = m.p;
-		return NULL;
-	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return file_error(errs, path, "cannot open", errno);
 	buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b.len + n > 1024 * 1024) {
-			struct buf m;
-
-			buf_init(&m);
-			buf_printf(&m, "%s:0: file larger than 1 MiB", path);
-			buf_addc(&m, '\0');
-			errs->msg[errs->n++] = m.p;
-			fclose(f);
-			buf_free(&b);
-			return NULL;
-		}
-		buf_add(&b, chunk, n);
+	/* a directory opens but does not read: EISDIR, not an empty file */
+	r = buf_read_fd(&b, fd, CONFIG_FILE_MAX);
+	e = errno;
+	close(fd);
+	if (r < 0) {
+		buf_free(&b);
+		return file_error(errs, path, "cannot read", e);
 	}
-	fclose(f);
 	c = load(path, b.p ? b.p : "", b.len, errs);
 	buf_free(&b);
 	return c;

@@ -172,6 +172,23 @@ def test_start_with_bad_config_exits_2():
     check("/nonexistent/wca.ini:0: cannot open" in err, err)
 
 
+def test_unreadable_or_oversized_config_file_is_line_0():
+    # a directory opens but cannot be read: not an empty configuration
+    d = tempfile.mkdtemp()
+    try:
+        rc, out, _, _ = run("--check-config", "-c", d)
+        eq((rc, out), (2, "%s:0: cannot read: Is a directory\n" % d), "directory")
+        big = os.path.join(d, "big.ini")
+        with open(big, "w") as f:
+            f.write("[algorithm]\nname = NOP\n" + "#" * (1 << 20) + "\n")
+        rc, out, _, _ = run("--check-config", "-c", big)
+        eq((rc, out), (2, "%s:0: file larger than 1 MiB\n" % big), "over 1 MiB")
+    finally:
+        for f in os.listdir(d):
+            os.unlink(os.path.join(d, f))
+        os.rmdir(d)
+
+
 def test_bind_failure_exits_1():
     import socket
     s = socket.socket()
