@@ -93,6 +93,9 @@ void buf_consume(struct buf *b, size_t n);
 /* Append everything fd holds, at most max bytes: 0, or -1 with errno
  * (EFBIG past max).  fd is not closed. */
 int buf_read_fd(struct buf *b, int fd, size_t max);
+/* The same for a file by name (opened and closed here); errno is the
+ * open's or the read's. */
+int buf_read_path(struct buf *b, const char *path, size_t max);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);

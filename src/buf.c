@@ -1,6 +1,7 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -161,4 +162,18 @@ buf_read_fd(struct buf *b, int fd, size_t max)
 			return -1;
 		}
 	}
+}
+
+int
+buf_read_path(struct buf *b, const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r, e;
+
+	if (fd < 0)
+		return -1;
+	r = buf_read_fd(b, fd, max);
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
 }

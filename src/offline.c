@@ -1,8 +1,6 @@
 #include "offline.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +16,13 @@
 
 #define EXIT_RUNTIME 1
 #define EXIT_CONFIG  2
+#define OFFLINE_FILE_MAX ((size_t)1 << 30)	/* snapshots, requests, pods */
 
 int
 offline_read(const char *path, struct buf *out)
 {
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-	int r, e;
-
-	if (fd < 0)
-		return -1;
-	r = buf_read_fd(out, fd, (size_t)1 << 30);
-	e = errno;
-	if (fd != 0)
-		close(fd);
-	errno = e;
-	return r;
+	return strcmp(path, "-") ? buf_read_path(out, path, OFFLINE_FILE_MAX)
+	    : buf_read_fd(out, 0, OFFLINE_FILE_MAX);
 }
 
 int

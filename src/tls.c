@@ -80,20 +80,13 @@ pem_append(void *ctx, const void *p, size_t n)
 static int
 read_file(const char *path, struct buf *out, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r, e;
+	int r = buf_read_path(out, path, TLS_FILE_MAX);
 
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	r = buf_read_fd(out, fd, TLS_FILE_MAX);
-	e = errno;
-	close(fd);
-	if (r < 0 && e == EFBIG)
+	if (r < 0 && errno == EFBIG)
 		snprintf(err, errlen, "%s: larger than %d bytes", path,
 		    TLS_FILE_MAX);
 	else if (r < 0)
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	return r;
 }
 
@@ -548,9 +541,7 @@ creds_load(const char *cert, const char *key, const char *ca,
 		c->names[i] = xstrdup(names[i]);
 	c->nnames = nnames;
 	if (server) {
-		c->cache = xmalloc(sizeof(*c->cache));
-		memset(c->cache->slot, 0, sizeof(c->cache->slot));
-		c->cache->next = 0;
+		c->cache = xcalloc(1, sizeof(*c->cache));
 		c->cache->vtable = &sess_cache_class;
 		br_ssl_session_cache_lru_init(&c->cache->lru, c->cache->store,
 		    sizeof(c->cache->store));
