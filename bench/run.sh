@@ -13,6 +13,8 @@
 #   BENCH_PORT     first port tried on 127.0.0.1 (default 31899)
 #   BENCH_OUT      report copy (default bench/last-run.md)
 #   WCA_BIN        server binary (default build/wca-scheduler)
+#   BENCH_SCRAPE_LOAD, BENCH_ALGO_LOAD, BENCH_TLS_LOAD, BENCH_OVERLOAD
+#                  0 skips that part (default 1)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,6 +27,7 @@ NODESTORE_BENCH=${NODESTORE_BENCH:-build/bench/nodestore_bench}
 RUN_SCRAPE_LOAD=${BENCH_SCRAPE_LOAD:-1}
 RUN_ALGO_LOAD=${BENCH_ALGO_LOAD:-1}
 RUN_TLS_LOAD=${BENCH_TLS_LOAD:-1}
+RUN_OVERLOAD=${BENCH_OVERLOAD:-1}
 SECS=${BENCH_SECONDS:-3}
 NODE_COUNTS=${BENCH_NODES:-"10 100 500 781 5000"}
 VERBS=${BENCH_VERBS:-"filter prioritize"}
@@ -428,6 +431,11 @@ REPORT=$TMP/report.md
 			echo "Debian's libbearssl.a"
 		fi)"
 		"$PYTHON" bench/tls_load.py "$BIN" "$SECS" || true
+	fi
+	if [[ $RUN_OVERLOAD == 1 ]]; then
+		printf '\nOverload (bench/overload_load.py, %s: max_connections = 16, wrk with 32\n' "$BIN"
+		printf 'then 128 connections sending 500 full Nodes per filter call, 5 s each):\n\n'
+		"$PYTHON" bench/overload_load.py "$BIN" 5 || true
 	fi
 	if [[ -s $NOTES ]]; then
 		printf '\nNotes:\n\n'

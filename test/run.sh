@@ -71,8 +71,9 @@ run_suite e2e-static "$PYTHON" test/e2e/run.py --bin build/static/wca-scheduler
 # runs them for longer.
 run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" test/fuzz/run.sh
 
-# The chaos soak, short (`make soak` runs 10 minutes).
-run_suite soak env SOAK_SECONDS="${SOAK_SECONDS:-60}" \
+# The chaos soak, short (`make soak` runs 10 minutes alone and asserts the
+# speed targets; here they are printed, met or MISSED).
+run_suite soak env SOAK_SECONDS="${SOAK_SECONDS:-60}" SOAK_TARGETS=report \
 	SOAK_VALGRIND_SECONDS="${SOAK_VALGRIND_SECONDS:-20}" "$PYTHON" test/soak/soak.py
 
 [ -n "$crashed" ] && echo "suites that exited badly:$crashed (logs in $LOG)"

@@ -1,13 +1,18 @@
 """Overload (issue 8, item 5): more work than the event loop's one core
 can do.  wrk keeps 32, then 128 connections trying to send 500 full Node
-objects (2 MB) per call to a server with max_connections = 16.  No
-unbounded queue: the calls it serves wait for at most the other
-max_connections - 1 calls, so their latency must not grow with the
-offered load (128 clients against 32: about the same median; the tail
-is this VM's noise, 1.1 to 1.8 times from run to run) and stays far
-below kube-scheduler's 5 s extender timeout; health_listen must keep
-answering within a probe's 1 s; /metrics must show the load shed
-(connections refused at once) and the loop saturated.
+objects (2 MB) per call to a server with max_connections = 16.
+
+What makes the latency of the calls it serves bounded is structural, and
+that is what this test checks: connections past max_connections are
+closed at once (connections_rejected_total grows), the server never
+holds more than max_connections client connections (open_connections,
+sampled on health_listen throughout, minus the probe's own), so a served
+call waits for at most max_connections - 1 others; every served call is
+answered 200; health_listen keeps answering within a probe's 1 s; every
+place was taken (else the test proved nothing).  The latencies are
+printed; the speed targets on them (the median not growing with the
+offered load, the slowest call far below kube-scheduler's 5 s) are
+benchmarks: bench/overload_load.py, in `make bench`.
 """
 import json
 import os
@@ -46,7 +51,9 @@ def _wrk(port, body_file, conns, secs, timeout="5s"):
     return dict(re.findall(r"(\w+)=(\S+)", out.split("RESULT", 1)[1])), out
 
 
-def test_overload_sheds_connections_keeps_latency_bounded_and_health_answering():
+def measure(loads=LOADS, seconds=SECONDS):
+    """Run the server overloaded with each count of client connections in
+    turn; return the cost of one call alone and one summary per load."""
     if shutil.which("wrk") is None:
         raise AssertionError("wrk is not installed (make deps)")
     health = free_port()
@@ -56,19 +63,17 @@ def test_overload_sheds_connections_keeps_latency_bounded_and_health_answering()
         f.write(json.dumps(k8sgen.extender_args(500, form="nodes")).encode())
     srv = Server(max_connections=MAX_CONNS, max_body="8M", read_timeout=5, log_level="warn",
                  server_extra="health_listen = 127.0.0.1:%d" % health)
+    runs = []
     try:
         with srv as s:
             # What one call costs with the server to itself.
             alone, _ = _wrk(s.port, body_file, 1, 2)
-            per_call_us = float(alone["mean_us"])
-            m0 = request("GET", "/metrics", port=health)[2].decode()
-
-            runs = []
-            for conns in LOADS:
-                m0 = request("GET", "/metrics", port=health)[2].decode()
-                probes, stop = [], threading.Event()
+            for conns in loads:
+                probes, open_conns, stop = [], [], threading.Event()
 
                 def probe():
+                    # Each round: one liveness probe, timed, then the open
+                    # connection count, read over a connection of its own.
                     while not stop.is_set():
                         t0 = time.monotonic()
                         try:
@@ -76,46 +81,70 @@ def test_overload_sheds_connections_keeps_latency_bounded_and_health_answering()
                         except OSError as e:
                             st = repr(e)
                         probes.append((st, time.monotonic() - t0))
+                        try:
+                            v = metric(request("GET", "/metrics", port=health, timeout=5)[2]
+                                       .decode(), "wca_scheduler_open_connections")
+                            if v is not None:
+                                open_conns.append(int(v))
+                        except OSError:
+                            pass
                         stop.wait(0.1)
 
+                m0 = request("GET", "/metrics", port=health)[2].decode()
                 t = threading.Thread(target=probe, daemon=True)
                 t.start()
                 t0 = time.monotonic()
-                res, out = _wrk(s.port, body_file, conns, SECONDS)
+                res, out = _wrk(s.port, body_file, conns, seconds)
                 wall = time.monotonic() - t0
                 stop.set()
                 t.join(timeout=10)
                 m1 = request("GET", "/metrics", port=health)[2].decode()
-                runs.append((conns, res, out, wall, probes, m0, m1))
+                runs.append(dict(
+                    conns=conns, res=res, out=out, probes=probes, open_conns=open_conns,
+                    served=int(res.get("requests", 0)),
+                    rejected=_scalar(m1, "wca_scheduler_connections_rejected_total") -
+                    _scalar(m0, "wca_scheduler_connections_rejected_total"),
+                    busy=(_scalar(m1, "wca_scheduler_event_loop_busy_seconds_total") -
+                          _scalar(m0, "wca_scheduler_event_loop_busy_seconds_total")) / wall))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return float(alone["mean_us"]), runs
 
-    p50s = []
-    for conns, res, out, wall, probes, m0, m1 in runs:
-        served = int(res.get("requests", 0))
-        rejected = _scalar(m1, "wca_scheduler_connections_rejected_total") - \
-            _scalar(m0, "wca_scheduler_connections_rejected_total")
-        busy = (_scalar(m1, "wca_scheduler_event_loop_busy_seconds_total") -
-                _scalar(m0, "wca_scheduler_event_loop_busy_seconds_total")) / wall
-        print("# overload, %d clients: %d served (%.0f/s; alone %.0f us/call), p50 %s us, "
-              "p99 %s us, max %s us; %d connections shed; loop busy %.0f%%; health max %.0f ms "
-              "over %d probes" % (conns, served, float(res.get("rps", 0)), per_call_us,
-                                 res.get("p50_us"), res.get("p99_us"), res.get("max_us"),
-                                 rejected, busy * 100,
-                                 max([p[1] for p in probes] or [0]) * 1000, len(probes)))
-        check(served > 0, "%d clients: no call served: %s" % (conns, out[-500:]))
+
+def describe(per_call_us, r):
+    res, probes = r["res"], r["probes"]
+    return ("%d clients: %d served (%.0f/s; alone %.0f us/call), p50 %s us, p99 %s us, "
+            "max %s us; %d connections shed; at most %d connections open; loop busy %.0f%%; "
+            "health max %.0f ms over %d probes"
+            % (r["conns"], r["served"], float(res.get("rps", 0)), per_call_us,
+               res.get("p50_us"), res.get("p99_us"), res.get("max_us"), r["rejected"],
+               max(r["open_conns"] or [0]), r["busy"] * 100,
+               max([p[1] for p in probes] or [0]) * 1000, len(probes)))
+
+
+def test_overload_sheds_connections_keeps_latency_bounded_and_health_answering():
+    per_call_us, runs = measure()
+    for r in runs:
+        conns, res, out, probes = r["conns"], r["res"], r["out"], r["probes"]
+        print("# overload, " + describe(per_call_us, r))
+        check(r["served"] > 0, "%d clients: no call served: %s" % (conns, out[-500:]))
         check(int(res["non200"]) == 0, "served calls answered other than 200: %s" % out[-500:])
-        check(int(res["max_us"]) < 2500000, "%d clients: slowest served call %s us: not far "
-              "below kube-scheduler's 5 s timeout" % (conns, res["max_us"]))
+        check(r["rejected"] > 0, "%d clients: no connection shed (connections_rejected_total "
+              "did not grow)" % conns)
+        # The probe thread's /metrics connection is open while the gauge is
+        # read, and its /healthz one may not have been reaped yet.
+        check(len(r["open_conns"]) >= 5 and max(r["open_conns"]) <= MAX_CONNS + 2,
+              "%d clients: open connections sampled %r: more than max_connections = %d "
+              "(+2 of the probe's own): a queue beyond max_connections"
+              % (conns, sorted(set(r["open_conns"])), MAX_CONNS))
         bad = [p for p in probes if p[0] != 200 or p[1] > 1.0]
         check(len(probes) >= 5 and not bad, "health_listen under overload: %d probes, slow "
               "or failed: %r" % (len(probes), bad[:5]))
-        check(rejected > 0, "%d clients: no connection shed (connections_rejected_total "
-              "did not grow)" % conns)
-        check(busy > 0.8, "%d clients: the loop was busy %.0f%% of the run: not overloaded"
-              % (conns, busy * 100))
-        p50s.append(int(res["p50_us"]))
-    # Four times the clients, the same work in flight: the same latency.
-    check(p50s[1] < 1.5 * p50s[0], "latency grew with the offered load: median %d us with %d "
-          "clients, %d us with %d (a queue beyond max_connections)" % (p50s[0], LOADS[0],
-                                                                     p50s[1], LOADS[1]))
+        # Proof that the run overloaded the server, independent of the
+        # machine's speed: every place taken and connections refused.
+        # (The loop's busy share is printed, not checked: on a machine whose
+        # cores wrk and the server share with other work it says as much
+        # about the machine as about the server.)
+        check(max(r["open_conns"] or [0]) >= MAX_CONNS, "%d clients: at most %d connections "
+              "open: max_connections = %d never reached, not overloaded"
+              % (conns, max(r["open_conns"] or [0]), MAX_CONNS))

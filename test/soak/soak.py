@@ -27,6 +27,13 @@ and at two quiet points (chaos paused, wrk still running): after warm-up
 and at the end.  Then one server runs SOAK_VALGRIND_SECONDS (default 30)
 under valgrind with the same chaos at a lower rate.
 
+Targets (issue 8): at least 5000 valid calls/s together, p99 of every
+stream under 5 ms.  They are speed targets, asserted only when the soak
+runs alone (`make soak`); SOAK_TARGETS=report (what `make test` sets)
+prints them met or MISSED instead, since there the suite's other runs
+and the sanitizer builds share the two cores.  Correctness (every answer,
+no crash, flat RSS and descriptors, valgrind clean) is asserted always.
+
 Prints TAP (one line per assertion) and writes the results table to
 build/soak/results.md.
 """
@@ -57,6 +64,7 @@ from pki import Pki  # noqa: E402
 ROOT = harness.ROOT
 SECS = float(os.environ.get("SOAK_SECONDS", "600"))
 VG_SECS = float(os.environ.get("SOAK_VALGRIND_SECONDS", "30"))
+TARGETS_ASSERTED = os.environ.get("SOAK_TARGETS", "assert") != "report"
 # The soak runs what ships (the static musl build); valgrind needs the
 # dynamic build, whose allocator it can replace.
 BIN = os.path.abspath(os.environ.get("SOAK_BIN", os.path.join(ROOT, "build", "static",
@@ -590,6 +598,15 @@ class Tap:
         self.n = 0
         self.failed = 0
 
+    def target(self, met, name):
+        """A speed target: asserted in `make soak`, which is run alone on
+        the machine; in `make test` (SOAK_TARGETS=report), where the
+        suite's other runs share the cores, only printed."""
+        if TARGETS_ASSERTED:
+            self.ok(met, name)
+        else:
+            print("# target %s: %s" % ("met" if met else "MISSED", name), flush=True)
+
     def ok(self, cond, name, detail=()):
         self.n += 1
         print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name), flush=True)
@@ -720,8 +737,8 @@ def main():
         results.update(rps=rps, requests=reqs, p99_us=p99)
         for _, label, r in wres:
             log("wrk %-18s %s" % (label, r["raw"].strip().splitlines()[-1] if r.get("raw") else ""))
-        tap.ok(rps >= 5000, "mixed valid traffic %.0f req/s (target >= 5000)" % rps)
-        tap.ok(0 < p99 < 5000, "p99 of valid calls %d us, worst of the eight streams "
+        tap.target(rps >= 5000, "mixed valid traffic %.0f req/s (target >= 5000)" % rps)
+        tap.target(0 < p99 < 5000, "p99 of valid calls %d us, worst of the eight streams "
                "(target < 5 ms)" % p99)
 
         # chaos
