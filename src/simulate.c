@@ -120,6 +120,7 @@ pods_from_lines(struct sim *s, const char *text, size_t len, const char *path)
 		size_t end = nl ? (size_t)(nl - text) : len;
 		char line[512], *app, *num, *rest, *stop;
 		long count, k;
+		size_t before;
 
 		lineno++;
 		if (end - pos >= sizeof(line)) {
@@ -146,15 +147,17 @@ pods_from_lines(struct sim *s, const char *text, size_t len, const char *path)
 			    "\n", path, lineno, app, *rest ? " " : "", rest);
 			return -1;
 		}
+		/* Numbered per app over the whole file: two lines of one app
+		 * must not make two pods of one name (the store keys pods by
+		 * namespace and name).  Counted once per line, not per pod:
+		 * a line may ask for a million. */
+		before = pods_of_app(s, app);
 		for (k = 1; k <= count; k++) {
 			struct buf j;
 			char name[300];
 
-			/* Numbered per app over the whole file: two lines of one
-			 * app must not make two pods of one name (the store
-			 * keys pods by namespace and name). */
 			snprintf(name, sizeof(name), "%s-%zu", app,
-			    pods_of_app(s, app) + 1);
+			    before + (size_t)k);
 			buf_init(&j);
 			buf_adds(&j, "{\"metadata\":{\"name\":");
 			json_write_str(&j, name, strlen(name));
