@@ -21,35 +21,31 @@ import harness  # noqa: E402
 import test_overload  # noqa: E402
 
 
-def ms(us):
-    return "%.0f ms" % (float(us) / 1000)
-
-
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     harness.BIN = os.path.abspath(sys.argv[1])
     secs = int(sys.argv[2]) if len(sys.argv) > 2 else test_overload.SECONDS
     per_call_us, runs = test_overload.measure(seconds=max(secs, 2))
+    figs = [test_overload.figures(per_call_us, r) for r in runs]
     print("| clients | served | per call alone | p50 | p99 | max | refused at once "
           "| most open | loop busy | `/healthz` worst probe |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in runs:
-        res = r["res"]
-        print("| %d | %.0f/s | %.1f ms | %s | %s | %s | %d | %d | %.0f%% | %.0f ms (%d probes) |"
-              % (r["conns"], float(res.get("rps", 0)), per_call_us / 1000,
-                 ms(res.get("p50_us", 0)), ms(res.get("p99_us", 0)), ms(res.get("max_us", 0)),
-                 r["rejected"], max(r["open_conns"] or [0]), r["busy"] * 100,
-                 max([p[1] for p in r["probes"]] or [0]) * 1000, len(r["probes"])))
-    p50 = [int(r["res"].get("p50_us", 0)) for r in runs]
-    worst = max(int(r["res"].get("max_us", 0)) for r in runs)
+    for f in figs:
+        print("| %(conns)d | %(rps).0f/s | %(alone_ms).1f ms | %(p50_ms).0f ms | %(p99_ms).0f ms "
+              "| %(max_ms).0f ms | %(rejected)d | %(most_open)d | %(busy_pct).0f%% "
+              "| %(probe_max_ms).0f ms (%(probes)d probes) |"
+              % dict(f, alone_ms=f["alone_us"] / 1000, p50_ms=f["p50_us"] / 1000,
+                     p99_ms=f["p99_us"] / 1000, max_ms=f["max_us"] / 1000))
+    first, last = figs[0], figs[-1]
+    worst = max(f["max_us"] for f in figs)
     print()
     print("- target: median with %d clients within 1.5 times the median with %d: "
-          "%.2f times, %s" % (runs[-1]["conns"], runs[0]["conns"],
-                              p50[-1] / max(p50[0], 1),
-                              "met" if p50[-1] < 1.5 * p50[0] else "MISSED"))
-    print("- target: slowest served call under 2.5 s: %s, %s"
-          % (ms(worst), "met" if 0 < worst < 2500000 else "MISSED"))
+          "%.2f times, %s" % (last["conns"], first["conns"],
+                              last["p50_us"] / max(first["p50_us"], 1),
+                              "met" if last["p50_us"] < 1.5 * first["p50_us"] else "MISSED"))
+    print("- target: slowest served call under 2.5 s: %.0f ms, %s"
+          % (worst / 1000, "met" if 0 < worst < 2500000 else "MISSED"))
     return 0
 
 

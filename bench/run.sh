@@ -435,7 +435,7 @@ REPORT=$TMP/report.md
 	if [[ $RUN_OVERLOAD == 1 ]]; then
 		printf '\nOverload (bench/overload_load.py, %s: max_connections = 16, wrk with 32\n' "$BIN"
 		printf 'then 128 connections sending 500 full Nodes per filter call, 5 s each):\n\n'
-		"$PYTHON" bench/overload_load.py "$BIN" 5 || true
+		"$PYTHON" bench/overload_load.py "$BIN" || true
 	fi
 	if [[ -s $NOTES ]]; then
 		printf '\nNotes:\n\n'

@@ -111,15 +111,23 @@ def measure(loads=LOADS, seconds=SECONDS):
     return float(alone["mean_us"]), runs
 
 
-def describe(per_call_us, r):
+def figures(per_call_us, r):
+    """One run's figures, as the test prints them and the benchmark
+    tabulates them (bench/overload_load.py)."""
     res, probes = r["res"], r["probes"]
-    return ("%d clients: %d served (%.0f/s; alone %.0f us/call), p50 %s us, p99 %s us, "
-            "max %s us; %d connections shed; at most %d connections open; loop busy %.0f%%; "
-            "health max %.0f ms over %d probes"
-            % (r["conns"], r["served"], float(res.get("rps", 0)), per_call_us,
-               res.get("p50_us"), res.get("p99_us"), res.get("max_us"), r["rejected"],
-               max(r["open_conns"] or [0]), r["busy"] * 100,
-               max([p[1] for p in probes] or [0]) * 1000, len(probes)))
+    return dict(conns=r["conns"], served=r["served"], rps=float(res.get("rps", 0)),
+                alone_us=per_call_us, p50_us=int(res.get("p50_us", 0)),
+                p99_us=int(res.get("p99_us", 0)), max_us=int(res.get("max_us", 0)),
+                rejected=int(r["rejected"]), most_open=max(r["open_conns"] or [0]),
+                busy_pct=r["busy"] * 100, probe_max_ms=max([p[1] for p in probes] or [0]) * 1000,
+                probes=len(probes))
+
+
+def describe(per_call_us, r):
+    return ("%(conns)d clients: %(served)d served (%(rps).0f/s; alone %(alone_us).0f us/call), "
+            "p50 %(p50_us)d us, p99 %(p99_us)d us, max %(max_us)d us; %(rejected)d connections "
+            "shed; at most %(most_open)d connections open; loop busy %(busy_pct).0f%%; health "
+            "max %(probe_max_ms).0f ms over %(probes)d probes" % figures(per_call_us, r))
 
 
 def test_overload_sheds_connections_keeps_latency_bounded_and_health_answering():
