@@ -25,6 +25,7 @@
 #include "scrape.h"
 #include "server.h"
 #include "stats.h"
+#include "tls.h"
 #include "version.h"
 
 #define EXIT_RUNTIME 1
@@ -367,6 +368,7 @@ main(int argc, char **argv)
 	server_free(a.srv);
 	ns_store_free(a.store);
 	loop_free(a.loop);
+	tls_release_buffers();
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);
 	return a.exit_code;

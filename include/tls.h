@@ -90,4 +90,8 @@ int tls_client_push(struct tls_client *t, int fd);
 const char *tls_client_error(const struct tls_client *t, char *out,
     size_t cap);
 
+/* Free the buffers kept for reuse between records and the socket (at
+ * exit, after the last connection and client are freed). */
+void tls_release_buffers(void);
+
 #endif

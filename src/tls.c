@@ -39,7 +39,7 @@
 #include "x509.h"
 
 #define TLS_FILE_MAX	(1 << 20)	/* PEM files larger are refused */
-#define TLS_OUT_BUF	(4096 + 85)	/* records of up to 4 KiB out */
+#define TLS_OUT_BUF	BR_SSL_BUFSIZE_OUTPUT	/* records of up to 16 KiB out */
 #define TLS_CACHE_BYTES	(64 * 1024)	/* LRU: about 650 sessions */
 #define TLS_IDENT_SLOTS	256
 #define TLS_EE_MAX	(16 * 1024)	/* client certificates larger: no
@@ -572,6 +572,19 @@ struct x509_wrap {
 	br_name_element cn;
 };
 
+/* Records between the engine and the socket (see "the wire" below). */
+#define TLS_WIRE	(64 * 1024)
+#define TLS_WIRE_POOL	8
+
+struct wire {
+	unsigned char *out, *in;	/* TLS_WIRE bytes each, or NULL */
+	size_t out_off, out_len;	/* [out_off, out_len) to send */
+	size_t in_off, in_len;		/* [in_off, in_len) for the engine */
+	int read_ahead;			/* the server's side only */
+};
+
+static void wire_free(struct wire *w);
+
 struct tls_conn {
 	br_ssl_server_context sc;	/* first: the cache is handed &sc */
 	struct tls_creds *creds;
@@ -579,6 +592,7 @@ struct tls_conn {
 	int established, allowed, resumed;
 	struct ident who;
 	char ident[CN_MAX + DNS_MAX + 16];
+	struct wire w;
 	unsigned char ibuf[BR_SSL_BUFSIZE_INPUT];
 	unsigned char obuf[TLS_OUT_BUF];
 };
@@ -784,6 +798,7 @@ tls_conn_new(struct tls_creds *c)
 	br_ssl_engine_context *eng = &t->sc.eng;
 
 	memset(t, 0, offsetof(struct tls_conn, ibuf));
+	t->w.read_ahead = 1;
 	t->creds = tls_creds_ref(c);
 	if (c->key_type == BR_KEYTYPE_EC) {
 		br_ssl_server_init_full_ec(&t->sc, c->chain, c->nchain,
@@ -832,6 +847,7 @@ tls_conn_free(struct tls_conn *t)
 	if (t->xw)
 		free(t->xw->ee);
 	free(t->xw);
+	wire_free(&t->w);
 	tls_creds_unref(t->creds);
 	free(t);
 }
@@ -882,21 +898,84 @@ check_established(struct tls_conn *t)
 		conn_established(t);
 }
 
-int
-tls_conn_pending(const struct tls_conn *t)
+/* ---- the wire: records batched between the engine and the socket ---- */
+
+/*
+ * BearSSL hands out one record at a time (of TLS_OUT_BUF here) and asks
+ * for each record's 5-byte header before its body.  A syscall for each
+ * made an 88 KB answer 22 sends and its request 13 recvs, and on
+ * loopback each send wakes the client.  The wire copies records out of
+ * the engine until TLS_WIRE bytes wait and sends them in one go; on the
+ * server's side it also reads what the socket has, up to TLS_WIRE and
+ * never more than the caller has room for (so a caller that stops at
+ * its limit has been handed every byte read), and feeds the engine from
+ * that.  Buffers are held only while bytes wait, and come from a small
+ * pool: one loop, one thread.
+ */
+static unsigned char *wire_pool[TLS_WIRE_POOL];
+static int wire_pooled;
+
+static unsigned char *
+wire_take(void)
 {
-	return (br_ssl_engine_current_state(&t->sc.eng) & BR_SSL_SENDREC) != 0;
+	return wire_pooled > 0 ? wire_pool[--wire_pooled] : xmalloc(TLS_WIRE);
 }
 
-/* ---- the engine pump, the same for both ends ---- */
-
-static int
-engine_push(br_ssl_engine_context *eng, int fd)
+static void
+wire_give(unsigned char **p)
 {
-	while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
+	int saved = errno;
+
+	if (*p == NULL)
+		return;
+	if (wire_pooled < TLS_WIRE_POOL)
+		wire_pool[wire_pooled++] = *p;
+	else
+		free(*p);
+	*p = NULL;
+	errno = saved;
+}
+
+static void
+wire_free(struct wire *w)
+{
+	wire_give(&w->out);
+	wire_give(&w->in);
+}
+
+void
+tls_release_buffers(void)
+{
+	while (wire_pooled > 0)
+		free(wire_pool[--wire_pooled]);
+}
+
+/* Records from the engine into the wire, while there is room. */
+static void
+wire_collect(br_ssl_engine_context *eng, struct wire *w)
+{
+	while ((br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) &&
+	    w->out_len < TLS_WIRE) {
 		size_t len;
 		unsigned char *p = br_ssl_engine_sendrec_buf(eng, &len);
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (w->out == NULL)
+			w->out = wire_take();
+		if (len > TLS_WIRE - w->out_len)
+			len = TLS_WIRE - w->out_len;
+		memcpy(w->out + w->out_len, p, len);
+		w->out_len += len;
+		br_ssl_engine_sendrec_ack(eng, len);
+	}
+}
+
+/* What the wire holds, out: 1 all sent, 0 the socket is full, -1 error. */
+static int
+wire_flush(struct wire *w, int fd)
+{
+	while (w->out_off < w->out_len) {
+		ssize_t n = send(fd, w->out + w->out_off,
+		    w->out_len - w->out_off, MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -905,9 +984,82 @@ engine_push(br_ssl_engine_context *eng, int fd)
 				return 0;
 			return -1;
 		}
-		br_ssl_engine_sendrec_ack(eng, (size_t)n);
+		w->out_off += (size_t)n;
 	}
+	w->out_off = w->out_len = 0;
+	wire_give(&w->out);
 	return 1;
+}
+
+static int
+wire_pending(const br_ssl_engine_context *eng, const struct wire *w)
+{
+	return w->out_off < w->out_len ||
+	    (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) != 0;
+}
+
+/*
+ * Bytes for the engine's next record, as recv(2) returns them: from the
+ * wire (refilled with at most `room` bytes when empty), or straight from
+ * the socket without read-ahead.
+ */
+static ssize_t
+wire_recv(br_ssl_engine_context *eng, struct wire *w, int fd, size_t room)
+{
+	size_t avail, k;
+	unsigned char *p = br_ssl_engine_recvrec_buf(eng, &avail);
+	ssize_t n;
+
+	if (!w->read_ahead) {
+		n = recv(fd, p, avail, 0);
+		if (n > 0)
+			br_ssl_engine_recvrec_ack(eng, (size_t)n);
+		return n;
+	}
+	if (w->in_off == w->in_len) {
+		if (room < avail)
+			room = avail;	/* a record's header needs 5 */
+		if (room > TLS_WIRE)
+			room = TLS_WIRE;
+		if (w->in == NULL)
+			w->in = wire_take();
+		n = recv(fd, w->in, room, 0);
+		if (n <= 0) {
+			wire_give(&w->in);
+			return n;
+		}
+		w->in_off = 0;
+		w->in_len = (size_t)n;
+	}
+	k = w->in_len - w->in_off;
+	if (k > avail)
+		k = avail;
+	memcpy(p, w->in + w->in_off, k);
+	w->in_off += k;
+	if (w->in_off == w->in_len) {
+		w->in_off = w->in_len = 0;
+		wire_give(&w->in);
+	}
+	br_ssl_engine_recvrec_ack(eng, k);
+	return (ssize_t)k;
+}
+
+/* ---- the engine pump, the same for both ends ---- */
+
+/* Everything the engine has to send, out: 1 all sent, 0 the socket is
+ * full, -1 error. */
+static int
+engine_push(br_ssl_engine_context *eng, struct wire *w, int fd)
+{
+	for (;;) {
+		int r;
+
+		wire_collect(eng, w);
+		if ((r = wire_flush(w, fd)) <= 0)
+			return r;
+		if (!(br_ssl_engine_current_state(eng) & BR_SSL_SENDREC))
+			return 1;
+	}
 }
 
 static int
@@ -923,8 +1075,8 @@ engine_up(const br_ssl_engine_context *eng)
  * close without close_notify are common).
  */
 static ssize_t
-engine_recv(br_ssl_engine_context *eng, int fd, void *buf, size_t len,
-    int *up)
+engine_recv(br_ssl_engine_context *eng, struct wire *w, int fd, void *buf,
+    size_t len, int *up)
 {
 	for (;;) {
 		unsigned st = br_ssl_engine_current_state(eng);
@@ -938,7 +1090,7 @@ engine_recv(br_ssl_engine_context *eng, int fd, void *buf, size_t len,
 			errno = EPROTO;
 			return -1;
 		}
-		if ((st & BR_SSL_SENDREC) && engine_push(eng, fd) < 0)
+		if ((st & BR_SSL_SENDREC) && engine_push(eng, w, fd) < 0)
 			return -1;
 		if (engine_up(eng))
 			*up = 1;
@@ -954,8 +1106,7 @@ engine_recv(br_ssl_engine_context *eng, int fd, void *buf, size_t len,
 			errno = EAGAIN;
 			return -1;
 		}
-		p = br_ssl_engine_recvrec_buf(eng, &avail);
-		n = recv(fd, p, avail, 0);
+		n = wire_recv(eng, w, fd, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -968,13 +1119,12 @@ engine_recv(br_ssl_engine_context *eng, int fd, void *buf, size_t len,
 			}
 			return 0;
 		}
-		br_ssl_engine_recvrec_ack(eng, (size_t)n);
 	}
 }
 
 static ssize_t
-engine_send(br_ssl_engine_context *eng, int fd, const struct iovec *iov,
-    int niov)
+engine_send(br_ssl_engine_context *eng, struct wire *w, int fd,
+    const struct iovec *iov, int niov)
 {
 	size_t total = 0, want = 0, off = 0;
 	int i;
@@ -1007,9 +1157,13 @@ engine_send(br_ssl_engine_context *eng, int fd, const struct iovec *iov,
 			continue;
 		}
 		if (st & BR_SSL_SENDREC) {
-			int r = engine_push(eng, fd);
+			int r;
 
-			if (r < 0)
+			wire_collect(eng, w);
+			if (!(br_ssl_engine_current_state(eng) & BR_SSL_SENDREC))
+				continue;
+			/* The wire is full: send it before more records. */
+			if ((r = wire_flush(w, fd)) < 0)
 				return -1;
 			if (r == 0)
 				break;
@@ -1019,7 +1173,7 @@ engine_send(br_ssl_engine_context *eng, int fd, const struct iovec *iov,
 	}
 	if (total == want)
 		br_ssl_engine_flush(eng, 0);
-	if (engine_push(eng, fd) < 0)
+	if (engine_push(eng, w, fd) < 0)
 		return -1;
 	if (total == 0 && want > 0) {
 		errno = EAGAIN;
@@ -1029,9 +1183,15 @@ engine_send(br_ssl_engine_context *eng, int fd, const struct iovec *iov,
 }
 
 int
+tls_conn_pending(const struct tls_conn *t)
+{
+	return wire_pending(&t->sc.eng, &t->w);
+}
+
+int
 tls_conn_push(struct tls_conn *t, int fd)
 {
-	int r = engine_push(&t->sc.eng, fd);
+	int r = engine_push(&t->sc.eng, &t->w, fd);
 
 	check_established(t);
 	return r;
@@ -1041,7 +1201,7 @@ ssize_t
 tls_conn_recv(struct tls_conn *t, int fd, void *buf, size_t len)
 {
 	int up = t->established;
-	ssize_t n = engine_recv(&t->sc.eng, fd, buf, len, &up);
+	ssize_t n = engine_recv(&t->sc.eng, &t->w, fd, buf, len, &up);
 
 	check_established(t);
 	return n;
@@ -1050,7 +1210,7 @@ tls_conn_recv(struct tls_conn *t, int fd, void *buf, size_t len)
 ssize_t
 tls_conn_send(struct tls_conn *t, int fd, const struct iovec *iov, int niov)
 {
-	ssize_t n = engine_send(&t->sc.eng, fd, iov, niov);
+	ssize_t n = engine_send(&t->sc.eng, &t->w, fd, iov, niov);
 
 	check_established(t);
 	return n;
@@ -1202,6 +1362,7 @@ struct tls_client {
 	struct x509_wrap xw;
 	struct tls_creds *creds;
 	int up;
+	struct wire w;
 	unsigned char ibuf[BR_SSL_BUFSIZE_INPUT];
 	unsigned char obuf[512 + 85];	/* a GET fits in a record */
 };
@@ -1256,6 +1417,7 @@ tls_client_free(struct tls_client *t)
 	if (t == NULL)
 		return;
 	free(t->xw.ee);
+	wire_free(&t->w);
 	tls_creds_unref(t->creds);
 	free(t);
 }
@@ -1267,15 +1429,13 @@ tls_client_handshake(struct tls_client *t, int fd)
 
 	for (;;) {
 		unsigned st = br_ssl_engine_current_state(eng);
-		unsigned char *p;
-		size_t avail;
 		ssize_t n;
 
 		if (st == BR_SSL_CLOSED) {
 			errno = br_ssl_engine_last_error(eng) ? EPROTO : ECONNRESET;
 			return -1;
 		}
-		if ((st & BR_SSL_SENDREC) && engine_push(eng, fd) < 0)
+		if ((st & BR_SSL_SENDREC) && engine_push(eng, &t->w, fd) < 0)
 			return -1;
 		if (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)) {
 			t->up = 1;
@@ -1283,8 +1443,7 @@ tls_client_handshake(struct tls_client *t, int fd)
 		}
 		if (!(st & BR_SSL_RECVREC))
 			return 0;	/* records to push: wait for POLLOUT */
-		p = br_ssl_engine_recvrec_buf(eng, &avail);
-		n = recv(fd, p, avail, 0);
+		n = wire_recv(eng, &t->w, fd, 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1296,14 +1455,13 @@ tls_client_handshake(struct tls_client *t, int fd)
 			errno = ECONNRESET;
 			return -1;
 		}
-		br_ssl_engine_recvrec_ack(eng, (size_t)n);
 	}
 }
 
 ssize_t
 tls_client_recv(struct tls_client *t, int fd, void *buf, size_t len)
 {
-	return engine_recv(&t->cc.eng, fd, buf, len, &t->up);
+	return engine_recv(&t->cc.eng, &t->w, fd, buf, len, &t->up);
 }
 
 ssize_t
@@ -1313,19 +1471,19 @@ tls_client_send(struct tls_client *t, int fd, const void *buf, size_t len)
 
 	iov.iov_base = (void *)(uintptr_t)buf;
 	iov.iov_len = len;
-	return engine_send(&t->cc.eng, fd, &iov, 1);
+	return engine_send(&t->cc.eng, &t->w, fd, &iov, 1);
 }
 
 int
 tls_client_pending(const struct tls_client *t)
 {
-	return (br_ssl_engine_current_state(&t->cc.eng) & BR_SSL_SENDREC) != 0;
+	return wire_pending(&t->cc.eng, &t->w);
 }
 
 int
 tls_client_push(struct tls_client *t, int fd)
 {
-	return engine_push(&t->cc.eng, fd);
+	return engine_push(&t->cc.eng, &t->w, fd);
 }
 
 const char *

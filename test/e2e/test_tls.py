@@ -3,6 +3,7 @@ Python's ssl module.  Every certificate is made by openssl at run time."""
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -14,6 +15,7 @@ import time
 from harness import (DEFAULT_CONFIG, Reader, Server, TestFailure, args_names, build_request,
                      check, connect, eq, free_port, metric, request)
 import harness
+import k8sgen
 from pki import Pki
 
 PKI = None
@@ -246,6 +248,91 @@ def test_tls_bytewise_handshake_and_stalled_client():
         check(0.8 < waited < 3.0, "closed after read_timeout (1 s), took %.2f s" % waited)
         stall.close()
         s.wait_log(r"info tls: TLS handshake timed out id=\d+ peer=127\.0\.0\.1:\d+")
+
+
+def tls_pump(port, payload, answers, rcvbuf=None, read_after=0.0, timeout=20.0):
+    """Send payload over TLS and read `answers` HTTP responses, in one
+    thread with non-blocking sockets (an SSLSocket cannot send in one
+    thread while it reads in another): sending goes on while answers come
+    back, and nothing is read before read_after seconds."""
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    raw.settimeout(5)
+    raw.connect(("127.0.0.1", port))
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = client_ctx().wrap_bio(inc, out, server_hostname="localhost")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            raw.sendall(out.read())
+            chunk = raw.recv(65536)
+            if not chunk:
+                raise TestFailure("server closed during the handshake")
+            inc.write(chunk)
+    obj.write(payload)
+    wire = out.read()
+    raw.setblocking(False)
+    start, plain, got = time.monotonic(), b"", []
+    while len(got) < answers:
+        if time.monotonic() > deadline:
+            raise TestFailure("%d of %d answers within %.0f s" % (len(got), answers, timeout))
+        reading = time.monotonic() - start >= read_after
+        _, w, _ = select.select([raw] if reading else [], [raw] if wire else [], [], 0.05)
+        if w:
+            try:
+                wire = wire[raw.send(wire):]
+            except BlockingIOError:
+                pass
+        if not reading:
+            continue
+        try:
+            chunk = raw.recv(1 << 16)
+        except BlockingIOError:
+            continue
+        if not chunk:
+            raise TestFailure("closed after %d of %d answers" % (len(got), answers))
+        inc.write(chunk)
+        while True:
+            try:
+                plain += obj.read(1 << 16)
+            except ssl.SSLWantReadError:
+                break
+        while b"\r\n\r\n" in plain:
+            head, rest = plain.split(b"\r\n\r\n", 1)
+            n = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))
+            if len(rest) < n:
+                break
+            got.append((int(head.split(b" ", 2)[1]), rest[:n]))
+            plain = rest[n:]
+    raw.close()
+    return got
+
+
+def test_tls_large_pipelined_requests_and_a_slow_reader():
+    # Records are batched between the engine and the socket: reads take
+    # what the socket has (the start of the next request too), sends wait
+    # for room with bytes still in the batch.  Every answer must arrive
+    # whole and in order.
+    body = k8sgen.extender_args(100, "nodes")
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    check(len(raw) > 400000, "a large body (%d bytes)" % len(raw))
+    req = build_request("POST", "/filter", raw)
+    with mtls_server() as s:
+        # Pipelined; then 8 answers (more than the 4 MiB a loopback send
+        # buffer grows to) with nothing read for a while, so that the
+        # server's sends meet a full socket.
+        for label, n, kw in (("pipelined", 3, {}),
+                             ("read slowly", 8, dict(rcvbuf=4096, read_after=1.0))):
+            got = tls_pump(s.port, req * n, n, **kw)
+            for k, (st, out) in enumerate(got):
+                eq(st, 200, "%s answer %d" % (label, k))
+                eq(json.loads(out)["Nodes"]["items"], body["Nodes"]["items"],
+                   "%s answer %d echoes the nodes" % (label, k))
+        eq(request("GET", "/healthz", port=s.port, tls=client_ctx())[0], 200, "still serving")
 
 
 def replace_files(p, stem, cn="wca"):
