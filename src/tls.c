@@ -1010,6 +1010,11 @@ wire_recv(br_ssl_engine_context *eng, struct wire *w, int fd, size_t room)
 	unsigned char *p = br_ssl_engine_recvrec_buf(eng, &avail);
 	ssize_t n;
 
+	if (p == NULL || avail == 0) {
+		/* Nothing wanted until records go out (found by fuzz_tls). */
+		errno = EAGAIN;
+		return -1;
+	}
 	if (!w->read_ahead) {
 		n = recv(fd, p, avail, 0);
 		if (n > 0)
@@ -1090,8 +1095,13 @@ engine_recv(br_ssl_engine_context *eng, struct wire *w, int fd, void *buf,
 			errno = EPROTO;
 			return -1;
 		}
-		if ((st & BR_SSL_SENDREC) && engine_push(eng, w, fd) < 0)
-			return -1;
+		if (st & BR_SSL_SENDREC) {
+			if (engine_push(eng, w, fd) < 0)
+				return -1;
+			st = br_ssl_engine_current_state(eng);
+			if (st == BR_SSL_CLOSED)
+				continue;
+		}
 		if (engine_up(eng))
 			*up = 1;
 		if (st & BR_SSL_RECVAPP) {
