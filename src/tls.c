@@ -1067,6 +1067,21 @@ engine_push(br_ssl_engine_context *eng, struct wire *w, int fd)
 	}
 }
 
+/*
+ * Push what waits, then the state again: a push can close the engine or
+ * leave it wanting no input until records go out, and acting on the
+ * state from before it reads nothing forever.  -1 on a send error.
+ */
+static int
+engine_push_state(br_ssl_engine_context *eng, struct wire *w, int fd,
+    unsigned *st)
+{
+	if ((*st & BR_SSL_SENDREC) && engine_push(eng, w, fd) < 0)
+		return -1;
+	*st = br_ssl_engine_current_state(eng);
+	return 0;
+}
+
 static int
 engine_up(const br_ssl_engine_context *eng)
 {
@@ -1095,13 +1110,10 @@ engine_recv(br_ssl_engine_context *eng, struct wire *w, int fd, void *buf,
 			errno = EPROTO;
 			return -1;
 		}
-		if (st & BR_SSL_SENDREC) {
-			if (engine_push(eng, w, fd) < 0)
-				return -1;
-			st = br_ssl_engine_current_state(eng);
-			if (st == BR_SSL_CLOSED)
-				continue;
-		}
+		if (engine_push_state(eng, w, fd, &st) < 0)
+			return -1;
+		if (st == BR_SSL_CLOSED)
+			continue;
 		if (engine_up(eng))
 			*up = 1;
 		if (st & BR_SSL_RECVAPP) {
@@ -1445,8 +1457,10 @@ tls_client_handshake(struct tls_client *t, int fd)
 			errno = br_ssl_engine_last_error(eng) ? EPROTO : ECONNRESET;
 			return -1;
 		}
-		if ((st & BR_SSL_SENDREC) && engine_push(eng, &t->w, fd) < 0)
+		if (engine_push_state(eng, &t->w, fd, &st) < 0)
 			return -1;
+		if (st == BR_SSL_CLOSED)
+			continue;
 		if (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)) {
 			t->up = 1;
 			return 1;

@@ -186,6 +186,22 @@ def test_tls_session_resumption_keeps_client_identity():
         b.close()
 
 
+def bio_handshake(raw, obj, inc, flush, deadline):
+    """A MemoryBIO handshake over the blocking socket raw; flush() sends
+    what the client has written."""
+    while time.monotonic() < deadline:
+        try:
+            obj.do_handshake()
+            return
+        except ssl.SSLWantReadError:
+            flush()
+            chunk = raw.recv(65536)
+            if not chunk:
+                raise TestFailure("server closed during the handshake")
+            inc.write(chunk)
+    raise TestFailure("handshake not done in time")
+
+
 def drive_handshake_bytewise(port, context):
     """A handshake whose every byte goes out in its own TCP write."""
     raw = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -199,16 +215,7 @@ def drive_handshake_bytewise(port, context):
         for i in range(len(data)):
             raw.sendall(data[i:i + 1])
 
-    while time.monotonic() < deadline:
-        try:
-            obj.do_handshake()
-            break
-        except ssl.SSLWantReadError:
-            flush()
-            chunk = raw.recv(65536)
-            if not chunk:
-                raise TestFailure("server closed during a byte-wise handshake")
-            inc.write(chunk)
+    bio_handshake(raw, obj, inc, flush, deadline)
     flush()
     obj.write(build_request("GET", "/healthz"))
     flush()
@@ -263,16 +270,7 @@ def tls_pump(port, payload, answers, rcvbuf=None, read_after=0.0, timeout=20.0):
     inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
     obj = client_ctx().wrap_bio(inc, out, server_hostname="localhost")
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            obj.do_handshake()
-            break
-        except ssl.SSLWantReadError:
-            raw.sendall(out.read())
-            chunk = raw.recv(65536)
-            if not chunk:
-                raise TestFailure("server closed during the handshake")
-            inc.write(chunk)
+    bio_handshake(raw, obj, inc, lambda: raw.sendall(out.read()), deadline)
     obj.write(payload)
     wire = out.read()
     raw.setblocking(False)
